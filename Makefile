@@ -1,0 +1,59 @@
+# PlatformCoop — the two commands a newcomer needs: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+HOST ?= 127.0.0.1
+PORT ?= 5000
+PYTEST_ARGS ?=
+export FLASK_APP := platformcoop
+
+.PHONY: install translations db demo run test test-pg lint format extract-messages clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev,postgres]"
+	touch $(STAMP)
+
+install: $(STAMP)  ## Create .venv and install the project with its dev extras
+
+translations: install  ## Compile the gettext catalogues (.po -> .mo, never committed)
+	@for dir in translations plugins/*/translations tests/sample_plugin/translations; do \
+		if ls $$dir/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then $(BIN)/pybabel compile -q -d $$dir; fi; \
+	done
+
+extract-messages: install  ## Refresh translations/messages.pot and merge it into the catalogues
+	$(BIN)/pybabel extract -q -F babel.cfg -k _l -o translations/messages.pot .
+	$(BIN)/pybabel update -q -i translations/messages.pot -d translations --no-fuzzy-matching
+
+db: translations  ## Create or upgrade the SQLite database in instance/
+	$(BIN)/flask db upgrade heads
+
+demo: db  ## Load the demo territories and accounts (once)
+	$(BIN)/flask pc demo
+
+run: demo  ## Install, create the database with demo data, serve on http://127.0.0.1:5000
+	@echo "PlatformCoop : http://$(HOST):$(PORT)/  (comptes de démonstration : voir README.md)"
+	$(BIN)/flask run --host $(HOST) --port $(PORT)
+
+test: translations  ## The whole suite on SQLite (browser tests when Chromium is installed)
+	@command -v chromium >/dev/null 2>&1 || echo "*** Chromium absent : les tests dans le navigateur (tests/e2e) seront IGNORÉS. Installez-le : apt-get install chromium ***"
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+test-pg: translations  ## The same suite against PostgreSQL ($$PLATFORMCOOP_TEST_DATABASE_URL)
+	PLATFORMCOOP_TEST_DATABASE_URL=$${PLATFORMCOOP_TEST_DATABASE_URL:-$(PG_URL)} $(BIN)/pytest $(PYTEST_ARGS)
+
+lint: install  ## ruff check and format check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache
+	find . -name '*.mo' -delete
