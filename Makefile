@@ -22,12 +22,12 @@ install: $(STAMP)  ## Create .venv and install the project with its dev extras
 
 translations: install  ## Compile the gettext catalogues (.po -> .mo, never committed)
 	@for dir in translations plugins/*/translations tests/sample_plugin/translations; do \
-		if ls $$dir/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then $(BIN)/pybabel compile -q -d $$dir; fi; \
+		if ls $$dir/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then $(BIN)/pybabel --quiet compile -d $$dir; fi; \
 	done
 
 extract-messages: install  ## Refresh translations/messages.pot and merge it into the catalogues
-	$(BIN)/pybabel extract -q -F babel.cfg -k _l -o translations/messages.pot .
-	$(BIN)/pybabel update -q -i translations/messages.pot -d translations --no-fuzzy-matching
+	$(BIN)/pybabel --quiet extract -F babel.cfg -k _l --no-location --sort-output -o translations/messages.pot platformcoop templates
+	$(BIN)/pybabel --quiet update -i translations/messages.pot -d translations --no-fuzzy-matching
 
 db: translations  ## Create or upgrade the SQLite database in instance/
 	$(BIN)/flask db upgrade heads

@@ -50,6 +50,12 @@ DECLARED: tuple[ConfigKey, ...] = (
     ConfigKey("EMAIL_CONFIRM_MAX_AGE", int, 3 * 24 * 3600, "Seconds an e-mail confirmation link stays valid."),
     ConfigKey("PASSWORD_RESET_MAX_AGE", int, 3600, "Seconds a password reset link stays valid."),
     ConfigKey("PASSWORD_MIN_LENGTH", int, 10, "Minimum password length."),
+    ConfigKey(
+        "PASSWORD_HASH_PROFILE",
+        str,
+        "rfc9106-low-memory",
+        "Argon2id parameters: rfc9106-low-memory; cheapest-for-tests only in the test suite.",
+    ),
     ConfigKey("REMEMBER_COOKIE_DAYS", int, 30, "How long 'remember me' keeps a user logged in."),
     ConfigKey("SESSION_COOKIE_SECURE", bool, False, "Send cookies over HTTPS only (set true in production)."),
     ConfigKey("RATELIMIT_ENABLED", bool, True, "Rate-limit authentication routes."),

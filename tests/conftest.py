@@ -48,6 +48,7 @@ def make_app(instance: Path, **overrides) -> Flask:
         "DATABASE_URL": database_url(instance),
         "MAIL_OUTBOX_DIR": str(instance / "outbox"),
         "WTF_CSRF_ENABLED": False,
+        "PASSWORD_HASH_PROFILE": "cheapest-for-tests",
         "EXTRA_PLUGINS": [sample_plugin],
         "SERVER_NAME": "localhost",
         "BASE_URL": "http://localhost",
@@ -220,3 +221,26 @@ class Outbox:
 @pytest.fixture
 def outbox(instance_dir) -> Outbox:
     return Outbox(instance_dir / "outbox")
+
+
+# -- compiled translations (what `make translations` does, so that a bare `pytest` works) -------------------------
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _compiled_translations() -> None:
+    """Compile each ``messages.po`` whose ``.mo`` is missing or older, in-process, before any app is built."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    root = Path(__file__).resolve().parent.parent
+    for pattern in ("translations", "plugins/*/translations", "tests/sample_plugin/translations"):
+        for po in root.glob(f"{pattern}/*/LC_MESSAGES/messages.po"):
+            mo = po.with_suffix(".mo")
+            if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
+                continue
+            with po.open("rb") as source:
+                catalog = read_po(source, locale=po.parent.parent.name)
+            tmp = mo.with_name(f".{mo.name}.{os.getpid()}.tmp")
+            with tmp.open("wb") as target:
+                write_mo(target, catalog)  # fuzzy entries left out, as pybabel compile does
+            os.replace(tmp, mo)  # parallel workers never read a half-written file

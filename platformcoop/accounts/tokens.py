@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 
 from platformcoop.clock import now
 
@@ -14,9 +14,13 @@ RESET_PASSWORD = "reset-password"
 JOIN_INVITATION = "join-invitation"
 
 
-class _Serializer(URLSafeTimedSerializer):
-    def get_timestamp(self) -> int:  # itsdangerous reads time here; we read our clock
+class _ClockSigner(TimestampSigner):
+    def get_timestamp(self) -> int:  # itsdangerous reads time here (in the signer); we read our clock
         return int(now().timestamp())
+
+
+class _Serializer(URLSafeTimedSerializer):
+    default_signer = _ClockSigner
 
 
 class InvalidToken(ValueError):

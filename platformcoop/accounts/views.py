@@ -28,8 +28,14 @@ def _auth_limit() -> str:
 
 
 def safe_next(target: str | None) -> str | None:
-    """Only local paths are followed after login, never another site."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+    """Only local paths are followed after login, never another site.
+
+    Control characters are refused too: browsers drop tabs and newlines from a URL, so ``/<TAB>/evil.example``
+    would become ``//evil.example``.
+    """
+    if not target or any(ord(ch) < 32 or ord(ch) == 127 for ch in target):
+        return None
+    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
         return target
     return None
 

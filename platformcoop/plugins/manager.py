@@ -58,9 +58,9 @@ class Registry:
             if manifest.name in self.modules:
                 raise PluginError(f"two plugins declare the module {manifest.name!r}")
             self.modules[manifest.name] = Module(manifest, impl.plugin)
-        self._check_consistency()
 
-    def _check_consistency(self) -> None:
+    def check_consistency(self) -> None:
+        """Segments free and unique, requirements loaded. Run once the allow-list has left modules out."""
         segments: dict[str, str] = {}
         for module in self.modules.values():
             segment = module.manifest.segment
@@ -129,7 +129,7 @@ def build_registry(app: Flask) -> Registry:
     if allow is not None:
         for name in [n for n in registry.modules if n not in allow]:
             pm.unregister(registry.modules.pop(name).plugin)
-    registry._check_consistency()
+    registry.check_consistency()
     app.extensions["platformcoop"] = registry
     return registry
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask_babel import gettext as _
+
 SETTING_TYPES = ("int", "bool", "str", "choice")
 
 
@@ -119,22 +121,22 @@ class SettingsError(ValueError):
 def validate_value(setting: Setting, value: Any) -> list[str]:
     """French error messages for ``value`` against ``setting``; empty when valid."""
     if setting.type == "bool":
-        return [] if isinstance(value, bool) else ["Cette valeur doit être oui ou non."]
+        return [] if isinstance(value, bool) else [_("Cette valeur doit être oui ou non.")]
     if setting.type == "int":
         if isinstance(value, bool) or not isinstance(value, int):
-            return ["Cette valeur doit être un nombre entier."]
+            return [_("Cette valeur doit être un nombre entier.")]
         if setting.min is not None and value < setting.min:
-            return [f"La valeur doit être au moins {setting.min}."]
+            return [_("La valeur doit être au moins %(min)s.", min=setting.min)]
         if setting.max is not None and value > setting.max:
-            return [f"La valeur doit être au plus {setting.max}."]
+            return [_("La valeur doit être au plus %(max)s.", max=setting.max)]
         return []
     if setting.type == "choice":
         allowed = [key for key, _label in setting.choices]
-        return [] if value in allowed else ["Ce choix n'est pas proposé."]
+        return [] if value in allowed else [_("Ce choix n'est pas proposé.")]
     if not isinstance(value, str):
-        return ["Cette valeur doit être un texte."]
+        return [_("Cette valeur doit être un texte.")]
     if len(value) > setting.max_length:
-        return [f"Le texte ne doit pas dépasser {setting.max_length} caractères."]
+        return [_("Le texte ne doit pas dépasser %(num)s caractères.", num=setting.max_length)]
     return []
 
 
@@ -143,7 +145,7 @@ def validate_settings(manifest: ModuleManifest, values: dict[str, Any]) -> dict[
     errors: dict[str, list[str]] = {}
     unknown = sorted(set(values) - {s.name for s in manifest.settings})
     if unknown:
-        errors["__all__"] = [f"Réglage inconnu : {name}." for name in unknown]
+        errors["__all__"] = [_("Réglage inconnu : %(name)s.", name=name) for name in unknown]
     cleaned = manifest.defaults()
     for setting in manifest.settings:
         if setting.name not in values:

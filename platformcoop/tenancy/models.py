@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, Boolean, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -13,12 +14,12 @@ from platformcoop.db_types import UTCDateTime
 from platformcoop.extensions import db
 
 TERRITORY_KINDS = {
-    "commune": "Commune",
-    "commune_associee": "Commune associée",
-    "epci": "Intercommunalité (EPCI)",
-    "metropole": "Métropole",
-    "departement": "Département",
-    "autre": "Autre",
+    "commune": _l("Commune"),
+    "commune_associee": _l("Commune associée"),
+    "epci": _l("Intercommunalité (EPCI)"),
+    "metropole": _l("Métropole"),
+    "departement": _l("Département"),
+    "autre": _l("Autre"),
 }
 
 JOIN_OPEN = "open"

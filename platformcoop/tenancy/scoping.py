@@ -27,6 +27,9 @@ def territory_context(territory: Territory) -> Iterator[Territory]:
     g.territory = territory
     try:
         yield territory
+        # Rows created here are checked (flush guard below) while this is still the current territory, not when a
+        # later query autoflushes them inside the next territory's context.
+        db.session.flush()
     finally:
         g.territory = previous
 

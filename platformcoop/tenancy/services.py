@@ -6,6 +6,7 @@ import re
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from platformcoop import audit
@@ -29,7 +30,7 @@ SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 
 
 class TerritoryError(ValueError):
-    """A rule about territories was broken; the message is French and meant for the user."""
+    """A rule about territories was broken; the message is translated and meant for the user."""
 
 
 # -- territories ----------------------------------------------------------------------------------------------------
@@ -51,19 +52,19 @@ def create_territory(
     """Create a territory and enable ``modules`` (default: every module enabled by default in its manifest)."""
     slug = slug.strip().lower()
     if not SLUG_RE.match(slug):
-        raise TerritoryError("L'identifiant ne peut contenir que des minuscules, des chiffres et des tirets.")
+        raise TerritoryError(_("L'identifiant ne peut contenir que des minuscules, des chiffres et des tirets."))
     from platformcoop.plugins.manager import RESERVED_SEGMENTS
 
     if slug in RESERVED_SEGMENTS or slug in {"plateforme", "compte"}:
-        raise TerritoryError("Cet identifiant est réservé.")
+        raise TerritoryError(_("Cet identifiant est réservé."))
     if db.session.scalar(select(Territory.id).where(Territory.slug == slug)):
-        raise TerritoryError("Un territoire porte déjà cet identifiant.")
+        raise TerritoryError(_("Un territoire porte déjà cet identifiant."))
     if kind not in TERRITORY_KINDS:
-        raise TerritoryError("Type de collectivité inconnu.")
+        raise TerritoryError(_("Type de collectivité inconnu."))
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
-        raise TerritoryError("Fuseau horaire inconnu.")
+        raise TerritoryError(_("Fuseau horaire inconnu."))
     territory = Territory(
         slug=slug, name=name, kind=kind, timezone=timezone, locale=locale, join_policy=join_policy, **branding
     )
@@ -87,7 +88,7 @@ def _with_requirements(registry: Registry, names: list[str]) -> list[str]:
         if name in ordered:
             return
         if name not in registry.modules:
-            raise TerritoryError(f"Module inconnu : {name}.")
+            raise TerritoryError(_("Module inconnu : %(name)s.", name=name))
         for requirement in registry.modules[name].manifest.requires:
             visit(requirement)
         ordered.append(name)
@@ -127,12 +128,14 @@ def _module_row(registry: Registry, territory: Territory, name: str) -> Territor
 
 def enable_module(registry: Registry, territory: Territory, name: str, actor=None) -> None:
     if name not in registry.modules:
-        raise TerritoryError(f"Module inconnu : {name}.")
+        raise TerritoryError(_("Module inconnu : %(name)s.", name=name))
     enabled = registry.enabled_names(territory)
+    if name in enabled:
+        return  # a repeated request (double click, two tabs) must not run the module's setup twice
     missing = [r for r in registry.modules[name].manifest.requires if r not in enabled]
     if missing:
         labels = ", ".join(registry.modules[r].manifest.label for r in missing)
-        raise TerritoryError(f"Activez d'abord : {labels}.")
+        raise TerritoryError(_("Activez d'abord : %(labels)s.", labels=labels))
     _module_row(registry, territory, name).enabled = True
     audit.record("module.enabled", actor=actor, territory=territory, module=name)
     db.session.flush()
@@ -142,14 +145,18 @@ def enable_module(registry: Registry, territory: Territory, name: str, actor=Non
 
 def disable_module(registry: Registry, territory: Territory, name: str, actor=None) -> None:
     if name not in registry.modules:
-        raise TerritoryError(f"Module inconnu : {name}.")
+        raise TerritoryError(_("Module inconnu : %(name)s.", name=name))
+    if name not in registry.enabled_names(territory):
+        return
     dependants = [
         m.manifest.label
         for n, m in registry.modules.items()
         if name in m.manifest.requires and n in registry.enabled_names(territory)
     ]
     if dependants:
-        raise TerritoryError(f"Ce module est utilisé par : {', '.join(dependants)}. Désactivez-les d'abord.")
+        raise TerritoryError(
+            _("Ce module est utilisé par : %(labels)s. Désactivez-les d'abord.", labels=", ".join(dependants))
+        )
     _module_row(registry, territory, name).enabled = False
     audit.record("module.disabled", actor=actor, territory=territory, module=name)
     db.session.flush()
@@ -196,7 +203,7 @@ def join_territory(territory: Territory, user, message: str = "") -> Membership:
             membership.created_at = now()
             _apply_join_policy(territory, membership)
             return membership
-        raise TerritoryError("Vous avez déjà une demande ou une adhésion pour ce territoire.")
+        raise TerritoryError(_("Vous avez déjà une demande ou une adhésion pour ce territoire."))
     membership = Membership(user=user, territory=territory, status=MEMBERSHIP_PENDING, request_message=message)
     db.session.add(membership)
     _apply_join_policy(territory, membership)
@@ -218,7 +225,7 @@ def _activate(membership: Membership, decided_by) -> None:
 
 def approve_membership(membership: Membership, admin, message: str = "") -> None:
     if membership.status != MEMBERSHIP_PENDING:
-        raise TerritoryError("Cette demande a déjà été traitée.")
+        raise TerritoryError(_("Cette demande a déjà été traitée."))
     _activate(membership, decided_by=admin)
     membership.decision_message = message
     audit.record("membership.approved", actor=admin, territory=membership.territory, obj=membership)
@@ -226,7 +233,7 @@ def approve_membership(membership: Membership, admin, message: str = "") -> None
 
 def decline_membership(membership: Membership, admin, message: str = "") -> None:
     if membership.status != MEMBERSHIP_PENDING:
-        raise TerritoryError("Cette demande a déjà été traitée.")
+        raise TerritoryError(_("Cette demande a déjà été traitée."))
     membership.status = MEMBERSHIP_DECLINED
     membership.decided_at = now()
     membership.decided_by_id = admin.id
