@@ -18,8 +18,11 @@ from flask_babel import force_locale
 from platformcoop.clock import now
 
 
-def send_email(to: str, subject: str, template: str, *, locale: str = "fr", **context) -> EmailMessage:
-    """Render ``email/<template>.txt`` (and ``.html`` when present) in ``locale`` and send it."""
+def send_email(to: str, subject: str, template: str, *, locale: str = "fr", attachments=(), **context) -> EmailMessage:
+    """Render ``email/<template>.txt`` (and ``.html`` when present) in ``locale`` and send it.
+
+    ``attachments`` are ``(filename, mimetype, content)`` triples.
+    """
     with force_locale(locale):
         text = render_template(f"email/{template}.txt", **context)
         html = _render_optional(f"email/{template}.html", **context)
@@ -33,6 +36,9 @@ def send_email(to: str, subject: str, template: str, *, locale: str = "fr", **co
     message.set_content(text)
     if html:
         message.add_alternative(html, subtype="html")
+    for filename, mimetype, content in attachments:
+        maintype, _, subtype = mimetype.partition("/")
+        message.add_attachment(content, maintype=maintype, subtype=subtype, filename=filename)
     _deliver(message)
     return message
 
