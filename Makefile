@@ -7,15 +7,16 @@ STAMP := $(VENV)/.installed
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 HOST ?= 127.0.0.1
 PORT ?= 5000
+WORKERS ?= 4
 PYTEST_ARGS ?=
 export FLASK_APP := platformcoop
 
-.PHONY: install translations db demo run test test-pg lint format extract-messages clean
+.PHONY: install translations db demo run serve scheduler test test-pg lint format extract-messages clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[dev,postgres]"
+	$(BIN)/pip install --quiet -e ".[dev,postgres,production]"
 	touch $(STAMP)
 
 install: $(STAMP)  ## Create .venv and install the project with its dev extras
@@ -38,6 +39,14 @@ demo: db  ## Load the demo territories and accounts (once)
 run: demo  ## Install, create the database with demo data, serve on http://127.0.0.1:5000
 	@echo "PlatformCoop : http://$(HOST):$(PORT)/  (comptes de démonstration : voir README.md)"
 	$(BIN)/flask run --host $(HOST) --port $(PORT)
+
+serve: db  ## As in production: WORKERS gunicorn web processes, no scheduler inside (run `make scheduler` beside)
+	@echo "PlatformCoop : http://$(HOST):$(PORT)/  ($(WORKERS) processus web ; lancez aussi « make scheduler »)"
+	PLATFORMCOOP_SCHEDULER_IN_PROCESS=false $(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) \
+		--access-logfile - "platformcoop:create_app()"
+
+scheduler: db  ## The scheduler process (flask pc scheduler); start several: one acts, the others wait (PostgreSQL)
+	$(BIN)/flask pc scheduler
 
 test: translations  ## The whole suite on SQLite (browser tests when Chromium is installed)
 	@command -v chromium >/dev/null 2>&1 || echo "*** Chromium absent : les tests dans le navigateur (tests/e2e) seront IGNORÉS. Installez-le : apt-get install chromium ***"

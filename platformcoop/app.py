@@ -23,9 +23,12 @@ def create_app(config: dict[str, Any] | None = None, instance_path: str | os.Pat
     load_plugins(app)
     init_extensions(app)
     init_tenancy(app)
+    trust_proxies(app)
     register_blueprints(app)
+    init_notifications(app)
     init_web(app)
     init_cli(app)
+    init_scheduler(app)
     return app
 
 
@@ -67,18 +70,46 @@ def init_tenancy(app: Flask) -> None:
     urls.init_app(app)
 
 
+def trust_proxies(app: Flask) -> None:
+    """Behind TRUSTED_PROXIES reverse proxies, take the client address, scheme and host from their X-Forwarded-*
+    headers, so that rate limits count real clients. Outermost, so the host-name middleware sees the real host."""
+    count = app.config["TRUSTED_PROXIES"]
+    if count > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count, x_port=count)
+
+
 def register_blueprints(app: Flask) -> None:
     from platformcoop.accounts.views import bp as accounts_bp
     from platformcoop.admin.platform import bp as platform_bp
     from platformcoop.admin.views import bp as admin_bp
+    from platformcoop.hours.admin_views import bp as hours_admin_bp
+    from platformcoop.media.views import bp as media_bp
+    from platformcoop.messaging.views import bp as messaging_bp
+    from platformcoop.moderation.views import bp as moderation_bp
+    from platformcoop.organisations.admin_views import bp as organisations_admin_bp
+    from platformcoop.organisations.views import bp as organisations_bp
     from platformcoop.plugins.gating import mount_module_blueprints
     from platformcoop.tenancy.views import bp as territory_bp
 
     app.register_blueprint(accounts_bp)
     app.register_blueprint(platform_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(media_bp)
+    app.register_blueprint(messaging_bp)
+    app.register_blueprint(moderation_bp)
+    app.register_blueprint(organisations_bp)
+    app.register_blueprint(organisations_admin_bp)
+    app.register_blueprint(hours_admin_bp)
     app.register_blueprint(territory_bp)
     mount_module_blueprints(app)
+
+
+def init_notifications(app: Flask) -> None:
+    from platformcoop import notifications
+
+    notifications.init_app(app)
 
 
 def init_web(app: Flask) -> None:
@@ -91,3 +122,10 @@ def init_cli(app: Flask) -> None:
     from platformcoop.cli import register_cli
 
     register_cli(app)
+
+
+def init_scheduler(app: Flask) -> None:
+    """The job table (core and modules); in development, the scheduler thread (SCHEDULER_IN_PROCESS)."""
+    from platformcoop import scheduling
+
+    scheduling.init_scheduler(app)

@@ -8,7 +8,9 @@ from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
 from platformcoop.extensions import db
+from platformcoop.notifications.cli import outbox_cli
 from platformcoop.plugins.manager import get_registry
+from platformcoop.scheduling.cli import scheduler_command
 from platformcoop.tenancy import services as territories
 from platformcoop.tenancy.models import JOIN_APPROVAL, JOIN_OPEN, TERRITORY_KINDS, Territory
 
@@ -23,6 +25,8 @@ def register_cli(app: Flask) -> None:
     user_cli.add_command(user_create_admin)
     for command in (init_command, demo_command, territory_cli, user_cli):
         pc.add_command(command)
+    pc.add_command(scheduler_command)
+    pc.add_command(outbox_cli)
     get_registry(app).pm.hook.pc_cli(cli=pc)
     app.cli.add_command(pc)
 

@@ -15,6 +15,8 @@ def pc_navigation_items(territory, user):
     items = [NavItem(label=_("Accueil"), url=url_for("territory.home"), icon="home", order=0)]
     if can(user, "territory.admin", territory):
         items.append(NavItem(label=_("Administration"), url=url_for("admin.index"), icon="settings", order=1000))
+    elif can(user, "territory.moderate", territory):
+        items.append(NavItem(label=_("Modération"), url=url_for("moderation.queue"), icon="flag", order=1000))
     return items
 
 
@@ -26,6 +28,11 @@ def pc_admin_menu_items(territory, user):
         NavItem(label=_("Tableau de bord"), url=url_for("admin.index"), order=0),
         NavItem(label=_("Modules"), url=url_for("admin.modules"), order=10),
         NavItem(label=_("Membres"), url=url_for("admin.members"), order=20),
+        NavItem(label=_("Organisations"), url=url_for("organisations_admin.index"), order=30),
+        NavItem(label=_("Jours de fermeture"), url=url_for("hours_admin.index"), order=35),
+        NavItem(label=_("Modération"), url=url_for("moderation.queue"), order=40),
+        NavItem(label=_("Identité et pages"), url=url_for("admin.identity"), order=50),
+        NavItem(label=_("Journal des actions"), url=url_for("admin.journal"), order=60),
     ]
 
 

@@ -9,6 +9,7 @@ from flask_login import current_user
 from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 
+from platformcoop.accounts.activity import note_last_seen
 from platformcoop.accounts.permissions import can
 from platformcoop.plugins.manager import get_registry
 
@@ -42,6 +43,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     app.context_processor(_page_context)
+    app.before_request(note_last_seen)
     app.after_request(_security_headers)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _server_error)
@@ -50,7 +52,8 @@ def init_app(app: Flask) -> None:
 def _page_context() -> dict:
     territory = g.get("territory")
     membership = None
-    if territory is not None and current_user.is_authenticated:
+    # Outside a request (an e-mail rendered by a job inside territory_context) there is no current_user.
+    if territory is not None and current_user and current_user.is_authenticated:
         membership = current_user.membership_in(territory)
     return {"territory": territory, "membership": membership}
 
@@ -88,6 +91,8 @@ def _security_headers(response):
     response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    if request.is_secure:  # over HTTPS (behind a proxy: TRUSTED_PROXIES), browsers must not come back over HTTP
+        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
     return response
 
 
@@ -99,6 +104,10 @@ ERROR_TEXTS = {
     403: (_l("Accès refusé"), _l("Vous n'avez pas le droit d'ouvrir cette page.")),
     404: (_l("Page introuvable"), _l("Cette page n'existe pas ou n'est plus disponible.")),
     405: (_l("Action impossible"), _l("Cette action n'est pas possible ici.")),
+    413: (
+        _l("Envoi trop volumineux"),
+        _l("Les fichiers envoyés sont trop lourds. Revenez en arrière et choisissez des fichiers plus légers."),
+    ),
     429: (
         _l("Trop de tentatives"),
         _l("Vous avez essayé trop de fois. Patientez une minute puis réessayez."),

@@ -130,3 +130,29 @@ class ChangePasswordForm(FlaskForm):
 
 class LanguageForm(FlaskForm):
     locale = SelectField(_l("Langue"), choices=LANGUAGE_CHOICES)
+
+
+# The word a person types to confirm they erase their account (translated: "DELETE" in English).
+ERASE_WORD = _l("SUPPRIMER")
+
+
+class ConfirmationWord:
+    """The field must hold the confirmation word, in the page's language or in French, whatever its case."""
+
+    def __call__(self, form, field):
+        typed = (field.data or "").strip().upper()
+        if typed not in {str(ERASE_WORD).upper(), "SUPPRIMER"}:
+            raise ValidationError(_l("Tapez SUPPRIMER pour confirmer."))
+
+
+class EraseAccountForm(FlaskForm):
+    password = PasswordField(
+        _l("Votre mot de passe"),
+        validators=[DataRequired(_l("Indiquez votre mot de passe."))],
+        render_kw={"autocomplete": "current-password"},
+    )
+    confirmation = StringField(
+        _l("Pour confirmer, tapez SUPPRIMER"),
+        validators=[DataRequired(_l("Tapez SUPPRIMER pour confirmer.")), ConfirmationWord()],
+        render_kw={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"},
+    )

@@ -39,6 +39,8 @@ class User(UserMixin, db.Model):
     session_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_session_token)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set when the person erased their account (GDPR): the row stays, anonymised, for others' shared records.
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     memberships: Mapped[list[Membership]] = relationship(
         "Membership", foreign_keys="Membership.user_id", back_populates="user", cascade="all, delete-orphan"
@@ -51,6 +53,10 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:
         return not self.disabled
+
+    @property
+    def is_erased(self) -> bool:
+        return self.erased_at is not None
 
     @property
     def email_confirmed(self) -> bool:

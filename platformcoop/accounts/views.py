@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+import io
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, send_file, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from platformcoop.accounts import services
+from platformcoop.accounts import gdpr, services
 from platformcoop.accounts.forms import (
     ChangePasswordForm,
+    EraseAccountForm,
     ForgotPasswordForm,
     LanguageForm,
     LoginForm,
@@ -19,12 +22,22 @@ from platformcoop.accounts.forms import (
 from platformcoop.accounts.tokens import InvalidToken
 from platformcoop.extensions import db, limiter
 from platformcoop.i18n import select_locale
+from platformcoop.plugins.manager import get_registry
 
 bp = Blueprint("accounts", __name__, url_prefix="/compte")
 
 
 def _auth_limit() -> str:
     return current_app.config["RATELIMIT_AUTH"]
+
+
+def _export_limit() -> str:
+    return current_app.config["RATELIMIT_DATA_EXPORT"]
+
+
+def _account_key() -> str:
+    """Rate-limit key for logged-in actions: the account, wherever it connects from."""
+    return f"user:{current_user.id}" if current_user.is_authenticated else (request.remote_addr or "")
 
 
 def safe_next(target: str | None) -> str | None:
@@ -119,6 +132,7 @@ def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
         services.request_password_reset(form.email.data)
+        db.session.commit()  # the e-mail is queued in the outbox: it leaves once committed
         return render_template("accounts/check_email.html", email=form.email.data, reset=True)
     return render_template("accounts/forgot_password.html", form=form)
 
@@ -191,3 +205,39 @@ def set_language():
         else:
             session["locale"] = form.locale.data
     return redirect(safe_next(request.form.get("next")) or url_for("territory.root"))
+
+
+@bp.route("/profil/mes-donnees", methods=["POST"])
+@login_required
+@limiter.limit(_export_limit, key_func=_account_key)
+def export_data():
+    """GDPR right of access: a ZIP of JSON files with everything the platform holds about the person."""
+    user = current_user._get_current_object()
+    archive = gdpr.export_user_data(get_registry(), user)
+    response = send_file(
+        io.BytesIO(archive),
+        mimetype="application/zip",
+        as_attachment=True,
+        download_name=gdpr.export_filename(user),
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/profil/supprimer", methods=["GET", "POST"])
+@login_required
+@limiter.limit(_auth_limit, methods=["POST"], key_func=_account_key)
+def erase_account():
+    """GDPR right to erasure: after the password and the confirmation word, the account is erased for good."""
+    form = EraseAccountForm()
+    if form.validate_on_submit():
+        try:
+            gdpr.erase_account(get_registry(), current_user._get_current_object(), form.password.data)
+        except services.AccountError as error:
+            form.password.errors.append(str(error))
+        else:
+            db.session.commit()
+            logout_user()
+            flash(_("Votre compte est supprimé. Merci d'avoir participé, et au revoir !"), "success")
+            return redirect(url_for("territory.root"))
+    return render_template("accounts/erase.html", form=form)

@@ -1,26 +1,30 @@
-"""Territory administration under ``/<territory>/admin`` (admins of that territory only)."""
+"""Territory administration under ``/<territory>/admin`` (admins of that territory only).
+
+One blueprint, its pages split by subject: this file (access, modules and their settings), ``dashboard.py``,
+``members.py``, ``identity.py``, ``journal.py``. The moderation queue (``platformcoop/moderation``) lives under the
+same prefix but is its own blueprint, open to moderators too.
+"""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import select
 
-from platformcoop.accounts.models import User
-from platformcoop.admin.forms import ActionForm, DecisionForm, settings_form_class, settings_from_form
-from platformcoop.clock import now
+from platformcoop.admin.formatting import template_helpers
+from platformcoop.admin.forms import ActionForm, settings_form_class, settings_from_form
 from platformcoop.extensions import db
-from platformcoop.notifications.mail import send_email
 from platformcoop.plugins.manager import get_registry
 from platformcoop.plugins.manifest import SettingsError
-from platformcoop.tenancy import get_or_404, services
-from platformcoop.tenancy.models import MEMBERSHIP_ACTIVE, MEMBERSHIP_PENDING, Membership
+from platformcoop.tenancy import services
 
 bp = Blueprint("admin", __name__, url_prefix="/<territory>/admin")
+
+
+@bp.context_processor
+def _helpers() -> dict:
+    territory = g.get("territory")  # absent on the 404 page of an unknown territory
+    return template_helpers(territory) if territory is not None else {}
 
 
 @bp.before_request
@@ -33,19 +37,6 @@ def require_admin():
         return current_app.login_manager.unauthorized()
     if not can(current_user, "territory.admin", g.territory):
         abort(403)
-
-
-@bp.route("/")
-def index():
-    end = now()
-    start = end - timedelta(days=30)
-    stats = get_registry().collect(g.territory, "pc_territory_stats", start=start, end=end)
-    pending = db.session.scalar(
-        select(db.func.count())
-        .select_from(Membership)
-        .where(Membership.territory_id == g.territory.id, Membership.status == MEMBERSHIP_PENDING)
-    )
-    return render_template("admin/index.html", stats=stats, pending=pending, start=start, end=end)
 
 
 @bp.route("/modules")
@@ -117,52 +108,5 @@ def module_settings(name: str):
     return render_template("admin/module_settings.html", module=module, form=form)
 
 
-@bp.route("/membres")
-def members():
-    rows = db.session.execute(
-        select(Membership, User)
-        .join(User, Membership.user_id == User.id)
-        .where(Membership.territory_id == g.territory.id)
-        .order_by(Membership.created_at.desc())
-    ).all()
-    pending = [(m, u) for m, u in rows if m.status == MEMBERSHIP_PENDING]
-    active = [(m, u) for m, u in rows if m.status == MEMBERSHIP_ACTIVE]
-    return render_template("admin/members.html", pending=pending, active=active, form=DecisionForm())
-
-
-@bp.route("/membres/<int:membership_id>/<decision>", methods=["POST"])
-def decide_membership(membership_id: int, decision: str):
-    if decision not in {"accepter", "refuser"}:
-        abort(404)
-    membership = get_or_404(Membership, membership_id)
-    form = DecisionForm()
-    if not form.validate_on_submit():
-        flash(_("Le message est trop long."), "error")
-        return redirect(url_for("admin.members"))
-    try:
-        if decision == "accepter":
-            services.approve_membership(membership, current_user, form.message.data or "")
-        else:
-            services.decline_membership(membership, current_user, form.message.data or "")
-    except services.TerritoryError as error:
-        flash(str(error), "error")
-        return redirect(url_for("admin.members"))
-    user = membership.user
-    send_email(
-        user.email,
-        _l("Votre demande pour rejoindre %(name)s", name=g.territory.name),
-        "membership_decision",
-        locale=user.locale,
-        user=user,
-        membership=membership,
-        territory=g.territory,
-        home_url=url_for("territory.home", _external=True),
-    )
-    db.session.commit()
-    flash(
-        _("%(name)s a été accepté·e.", name=user.display_name)
-        if membership.is_active
-        else _("La demande de %(name)s est refusée.", name=user.display_name),
-        "success",
-    )
-    return redirect(url_for("admin.members"))
+# The other admin pages register their routes on ``bp`` (imported last: they import ``bp`` from here).
+from platformcoop.admin import dashboard, identity, journal, members  # noqa: E402, F401

@@ -106,5 +106,10 @@ def pc_search(territory, user, query):
 
 
 @hookspec
+def pc_media_access(territory, user, upload):
+    """Return ``True`` to let ``user`` see the private ``upload`` (one of the module's files); else decide nothing."""
+
+
+@hookspec
 def pc_demo_data(territory):
     """Create realistic demo content for this module in ``territory`` (``flask pc demo``)."""

@@ -21,7 +21,22 @@ from platformcoop.plugins.manifest import ModuleManifest
 ENTRY_POINT_GROUP = "platformcoop.plugins"
 
 # URL segments the core uses right under /<territory>/; a module may not take them.
-RESERVED_SEGMENTS = frozenset({"admin", "compte", "pages", "rejoindre", "static", "notifications", "recherche"})
+RESERVED_SEGMENTS = frozenset(
+    {
+        "admin",
+        "compte",
+        "media",
+        "messages",
+        "notifications",
+        "organisations",
+        "pages",
+        "recherche",
+        "rejoindre",
+        "signaler",
+        "static",
+        "theme.css",
+    }
+)
 
 
 class PluginError(RuntimeError):

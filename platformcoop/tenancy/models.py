@@ -46,6 +46,8 @@ class Territory(db.Model):
     terms: Mapped[str] = mapped_column(Text, default="")
     privacy_policy: Mapped[str] = mapped_column(Text, default="")
     accessibility_statement: Mapped[str] = mapped_column(Text, default="")
+    # Distinct members reporting one object before it is hidden automatically (platformcoop/moderation).
+    moderation_threshold: Mapped[int] = mapped_column(default=3, server_default="3")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
 
     hosts: Mapped[list[TerritoryHost]] = relationship(

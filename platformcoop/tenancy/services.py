@@ -55,7 +55,7 @@ def create_territory(
         raise TerritoryError(_("L'identifiant ne peut contenir que des minuscules, des chiffres et des tirets."))
     from platformcoop.plugins.manager import RESERVED_SEGMENTS
 
-    if slug in RESERVED_SEGMENTS or slug in {"plateforme", "compte"}:
+    if slug in RESERVED_SEGMENTS or slug in {"plateforme", "compte", "media"}:
         raise TerritoryError(_("Cet identifiant est réservé."))
     if db.session.scalar(select(Territory.id).where(Territory.slug == slug)):
         raise TerritoryError(_("Un territoire porte déjà cet identifiant."))

@@ -38,7 +38,7 @@ def _add_territory(endpoint: str, values: dict) -> None:
 
 
 # Paths that belong to the whole deployment, not to one territory.
-GLOBAL_PREFIXES = ("/static/", "/compte/", "/plateforme/", "/langue")
+GLOBAL_PREFIXES = ("/static/", "/compte/", "/plateforme/", "/langue", "/media/")
 
 
 class HostPrefixMiddleware:

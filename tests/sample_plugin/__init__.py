@@ -172,5 +172,14 @@ def pc_search(territory, user, query):
 
 
 @hookimpl
+def pc_media_access(territory, user, upload):
+    """The sample's managers may see the private photos the module stored (purpose "sample.photo")."""
+    from platformcoop.accounts.permissions import can
+
+    calls.append(("media_access", territory.slug))
+    return upload.purpose == "sample.photo" and can(user, "sample.manage", territory)
+
+
+@hookimpl
 def pc_demo_data(territory):
     db.session.add(SampleItem(territory_id=territory.id, title=f"Objet de démonstration à {territory.name}"))

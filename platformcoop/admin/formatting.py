@@ -1,0 +1,50 @@
+"""Dates as the territory's staff read them: in the territory's time zone and the reader's language."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_datetime
+from babel.numbers import format_decimal
+
+from platformcoop.admin.audit_labels import action_label
+from platformcoop.admin.pagination import page_args
+from platformcoop.web import current_locale
+
+
+def local_datetime(instant: datetime | None, territory) -> str:
+    """``10/03/2026 10:00`` in French, for a UTC instant, in the territory's time zone."""
+    if instant is None:
+        return ""
+    return format_datetime(instant, "short", tzinfo=ZoneInfo(territory.timezone), locale=current_locale())
+
+
+def local_date(day: date | datetime | None, territory, style: str = "long") -> str:
+    if day is None:
+        return ""
+    if isinstance(day, datetime):
+        day = day.astimezone(ZoneInfo(territory.timezone)).date()
+    return format_date(day, style, locale=current_locale())
+
+
+def month_name(day: date, short: bool = False) -> str:
+    """``mars 2026`` (or ``mars`` for a chart's axis)."""
+    return format_date(day, "LLL" if short else "LLLL y", locale=current_locale())
+
+
+def number(value) -> str:
+    """``1 234`` or ``12,5`` in French."""
+    return format_decimal(value, locale=current_locale())
+
+
+def template_helpers(territory) -> dict:
+    """Names given to the admin and moderation templates."""
+    return {
+        "local_datetime": lambda instant: local_datetime(instant, territory),
+        "local_date": lambda day, style="long": local_date(day, territory, style),
+        "month_name": month_name,
+        "number": number,
+        "page_args": page_args,
+        "action_label": action_label,
+    }
