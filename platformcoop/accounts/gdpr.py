@@ -18,7 +18,6 @@ Messaging, uploads and organisations are reached through :func:`optional`, so th
 from __future__ import annotations
 
 import dataclasses
-import importlib
 import io
 import json
 import zipfile
@@ -43,8 +42,17 @@ from platformcoop.accounts.passwords import verify_password
 from platformcoop.accounts.services import AccountError
 from platformcoop.clock import now
 from platformcoop.extensions import db
+from platformcoop.media.services import erase_user_uploads, export_user_uploads
+from platformcoop.messaging.services import erase_user_messages, export_user_messages
 from platformcoop.notifications.mail import send_email
-from platformcoop.notifications.models import Notification, NotificationPreference
+from platformcoop.notifications.models import (
+    OUTBOX_SENDING,
+    Notification,
+    NotificationPreference,
+    OutboxAttachment,
+    OutboxMessage,
+)
+from platformcoop.organisations.models import OrganisationStaff
 from platformcoop.plugins.manager import Registry
 from platformcoop.tenancy import territory_context
 from platformcoop.tenancy.models import Territory
@@ -71,9 +79,7 @@ def export_filename(user: User) -> str:
 def export_user_data(registry: Registry, user: User) -> bytes:
     """The ZIP archive of everything the platform holds about ``user`` (JSON files, dates in ISO 8601)."""
     files: dict[str, Any] = {"compte.json": account_data(user)}
-    export_uploads = optional("platformcoop.media.services", "export_user_uploads")
-    if export_uploads is not None:
-        files["fichiers.json"] = {"uploads": export_uploads(user)}
+    files["fichiers.json"] = {"uploads": export_user_uploads(user)}
     for territory in member_territories(user):
         for name, data in module_data(registry, territory, user):
             files[f"territoires/{territory.slug}/{name}.json"] = data
@@ -140,10 +146,9 @@ def account_data(user: User) -> dict[str, Any]:
 
 
 def _organisations_worked_for(user: User) -> list[dict[str, Any]]:
-    staff_model = optional("platformcoop.organisations.models", "OrganisationStaff")
-    if staff_model is None:
-        return []
-    places = db.session.scalars(select(staff_model).where(staff_model.user_id == user.id).order_by(staff_model.id))
+    places = db.session.scalars(
+        select(OrganisationStaff).where(OrganisationStaff.user_id == user.id).order_by(OrganisationStaff.id)
+    )
     return [
         {
             "territory": place.organisation.territory.slug,
@@ -169,9 +174,7 @@ def module_data(registry: Registry, territory: Territory, user: User) -> Iterato
             for data in caller(territory=territory, user=user):
                 if data is not None:
                     yield name, data
-        export_messages = optional("platformcoop.messaging", "export_user_messages")
-        if export_messages is not None:
-            yield "messages", export_messages(territory, user)
+        yield "messages", export_user_messages(territory, user)
 
 
 def _exporting_plugins(registry: Registry, territory: Territory) -> list[tuple[str, Any]]:
@@ -242,22 +245,17 @@ def erase_user(registry: Registry, user: User) -> None:
     Every loaded module is asked in every territory, enabled there or not: a switched-off module keeps its data
     and would bring the person back when switched on again.
     """
-    erase_messages = optional("platformcoop.messaging", "erase_user_messages")
     for territory in db.session.scalars(select(Territory).order_by(Territory.id)):
         with territory_context(territory):
             registry.pm.hook.pc_user_erased(territory=territory, user=user)
-            if erase_messages is not None:
-                erase_messages(territory, user)
+            erase_user_messages(territory, user)
     _forget_emails_to(user.email)
     _say_goodbye(user)  # to the address we are about to erase
     db.session.execute(delete(Notification).where(Notification.user_id == user.id))
     db.session.execute(delete(NotificationPreference).where(NotificationPreference.user_id == user.id))
-    staff_model = optional("platformcoop.organisations.models", "OrganisationStaff")
-    if staff_model is not None:  # the organisations keep their other staff, and their history
-        db.session.execute(delete(staff_model).where(staff_model.user_id == user.id))
-    erase_uploads = optional("platformcoop.media.services", "erase_user_uploads")
-    if erase_uploads is not None:  # profile photo and private files; public files of shared content stay
-        erase_uploads(user)
+    # The organisations keep their other staff, and their history.
+    db.session.execute(delete(OrganisationStaff).where(OrganisationStaff.user_id == user.id))
+    erase_user_uploads(user)  # profile photo and private files; public files of shared content stay
     user.memberships.clear()  # and their roles (delete-orphan)
     _anonymise(user)
     audit.record("account.erased", actor=user, obj=user)
@@ -267,15 +265,10 @@ def erase_user(registry: Registry, user: User) -> None:
 def _forget_emails_to(address: str) -> None:
     """E-mails kept in the outbox hold the person's name and address: delete them, and those still waiting (the person
     asked to hear no more). One being sent right now is left to its sender."""
-    outbox = optional("platformcoop.notifications.models", "OutboxMessage")
-    if outbox is None:
-        return
-    attachment = optional("platformcoop.notifications.models", "OutboxAttachment")
-    sending = optional("platformcoop.notifications.models", "OUTBOX_SENDING")
-    doomed = select(outbox.id).where(outbox.recipient == address, outbox.status != sending)
-    if attachment is not None:  # first: SQLite does not enforce ON DELETE CASCADE
-        db.session.execute(delete(attachment).where(attachment.message_id.in_(doomed)))
-    db.session.execute(delete(outbox).where(outbox.id.in_(doomed)))
+    doomed = select(OutboxMessage.id).where(OutboxMessage.recipient == address, OutboxMessage.status != OUTBOX_SENDING)
+    # Attachments first: SQLite does not enforce ON DELETE CASCADE.
+    db.session.execute(delete(OutboxAttachment).where(OutboxAttachment.message_id.in_(doomed)))
+    db.session.execute(delete(OutboxMessage).where(OutboxMessage.id.in_(doomed)))
 
 
 def _say_goodbye(user: User) -> None:
@@ -301,14 +294,3 @@ def _anonymise(user: User) -> None:
     user.disabled = True
     user.session_token = new_session_token()  # every session and "remember me" cookie dies
     user.erased_at = now()
-
-
-def optional(module_name: str, name: str) -> Any | None:
-    """``<module_name>.<name>`` when that part of the platform is installed, else None."""
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as error:
-        if error.name is None or not (module_name == error.name or module_name.startswith(error.name + ".")):
-            raise  # the module exists but something it imports is missing: say so
-        return None
-    return getattr(module, name, None)

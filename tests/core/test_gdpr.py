@@ -6,8 +6,6 @@ from __future__ import annotations
 import html
 import io
 import json
-import sys
-import types
 import zipfile
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -19,6 +17,8 @@ from platformcoop.accounts import gdpr
 from platformcoop.accounts.models import User
 from platformcoop.audit import AuditLog
 from platformcoop.extensions import db
+from platformcoop.messaging.models import Message
+from platformcoop.messaging.services import start_conversation
 from platformcoop.notifications.models import Notification, NotificationPreference
 from platformcoop.plugins import hookimpl
 from platformcoop.plugins.manager import get_registry
@@ -157,18 +157,14 @@ def test_export_covers_every_territory_the_resident_belongs_to(app, camille_clie
     assert files["territoires/lomme/sample.json"] == {"items": ["Vélo de Camille à Lomme"]}
 
 
-def test_export_includes_messages_when_messaging_provides_them(app, camille_client, monkeypatch):
-    def export_user_messages(territory, user):
-        return {"conversations": [{"territory": territory.slug, "author": user.display_name, "at": date(2026, 3, 9)}]}
-
-    monkeypatch.setitem(sys.modules, "platformcoop.messaging", messaging_stub(export_user_messages))
+def test_export_includes_the_persons_conversations(app, camille, camille_client):
+    dominique = create_user(app, "dominique@example.org", "Dominique", libercourt=("resident",))
+    write_to(app, "libercourt", dominique, camille, "Bonjour Camille, je peux garder Léo mardi.")
 
     files = unzip(camille_client.post(EXPORT_URL))
 
-    assert files["territoires/libercourt/messages.json"] == {
-        "conversations": [{"territory": "libercourt", "author": "Camille", "at": "2026-03-09"}]
-    }
-    assert files["territoires/lomme/messages.json"]["conversations"][0]["territory"] == "lomme"
+    [conversation] = files["territoires/libercourt/messages.json"]["conversations"]
+    assert [m["body"] for m in conversation["messages"]] == ["Bonjour Camille, je peux garder Léo mardi."]
 
 
 def test_export_needs_a_logged_in_post(app, client, camille):
@@ -374,17 +370,29 @@ def test_every_loaded_module_erases_in_every_territory_even_where_it_is_switched
         assert db.session.get(SampleItem, lomme_item).owner_id is None
 
 
-def test_erasing_asks_messaging_to_erase_the_messages_in_every_territory(ctx, camille, monkeypatch):
-    erased: list[tuple[str, int]] = []
-    monkeypatch.setitem(
-        sys.modules,
-        "platformcoop.messaging",
-        messaging_stub(erase_user_messages=lambda territory, user: erased.append((territory.slug, user.id))),
-    )
+def test_erasing_detaches_the_persons_messages_and_keeps_the_others(app, ctx, camille):
+    dominique = create_user(app, "dominique@example.org", "Dominique", libercourt=("resident",))
+    write_to(app, "libercourt", camille, dominique, "Merci pour le prêt de la poussette !")
+    write_to(app, "libercourt", dominique, camille, "Avec plaisir.")
 
     gdpr.erase_account(get_registry(), db.session.get(User, camille), PASSWORD)
+    db.session.commit()
 
-    assert sorted(erased) == [("libercourt", camille), ("lomme", camille)]
+    messages = db.session.scalars(select(Message).order_by(Message.id)).all()
+    assert [m.body for m in messages] == ["Merci pour le prêt de la poussette !", "Avec plaisir."]
+    assert [m.author_id for m in messages] == [None, dominique]
+
+
+def write_to(app, slug: str, author_id: int, recipient_id: int, body: str) -> None:
+    with app.app_context():
+        start_conversation(
+            territory(slug),
+            db.session.get(User, author_id),
+            with_user=db.session.get(User, recipient_id),
+            title="Entraide",
+            first_message=body,
+        )
+        db.session.commit()
 
 
 class FailingModule:
@@ -412,16 +420,6 @@ def test_erasure_is_all_or_nothing(ctx, camille, libercourt, outbox):
     assert db.session.scalars(select(SampleItem.owner_id)).all() == [camille]
     assert db.session.scalar(select(func.count()).select_from(Notification)) == 1
     assert outbox.messages() == []
-
-
-def messaging_stub(export_user_messages=None, erase_user_messages=None) -> types.ModuleType:
-    """Stands in for ``platformcoop.messaging`` with only the GDPR functions the export and erasure look for."""
-    stub = types.ModuleType("platformcoop.messaging")
-    if export_user_messages is not None:
-        stub.export_user_messages = export_user_messages
-    if erase_user_messages is not None:
-        stub.erase_user_messages = erase_user_messages
-    return stub
 
 
 # -- the other parts of the platform: uploads, organisations --------------------------------------------------------

@@ -4,9 +4,12 @@ journal, organisations and their opening hours, holidays, moderation. Every page
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 import pytest
+from babel.dates import format_date
 from playwright.sync_api import expect
 from sqlalchemy import select
 
@@ -34,7 +37,7 @@ def libercourt(live) -> None:
 
 
 def log_in(page, email_address: str, next_path: str) -> None:
-    page.visit(f"/compte/connexion?next={next_path}")
+    page.visit(f"/compte/connexion?next={quote(next_path)}")
     page.get_by_label("Adresse e-mail").fill(email_address)
     page.get_by_label("Mot de passe").fill(PASSWORD)
     page.follow(page.get_by_role("button", name="Se connecter"))
@@ -48,6 +51,10 @@ def flash(page, text: str):
 
 def admin_menu(page):
     return page.get_by_role("navigation", name="Administration")
+
+
+def territory_today() -> date:
+    return datetime.now(ZoneInfo("Europe/Paris")).date()
 
 
 def heading(page):
@@ -68,14 +75,17 @@ def test_an_admin_reads_the_dashboard_and_downloads_its_figures(libercourt, brow
     expect(members_chart).to_be_visible()
     expect(browse.get_by_role("img", name=re.compile(r"^Objets d'exemple — Module d'exemple"))).to_be_visible()
 
-    # A chosen period: the heading says it, the figures follow it.
-    today = date.today()
-    browse.get_by_label("Du").fill((today - timedelta(days=7)).isoformat())
+    # A chosen period: the heading says it, the form keeps it.
+    today = territory_today()
+    start = today - timedelta(days=7)
+    browse.get_by_label("Du", exact=True).fill(start.isoformat())
     browse.get_by_label("Au (inclus)").fill(today.isoformat())
     browse.follow(browse.get_by_role("button", name="Afficher la période"))
-    expect(browse.page).to_have_url(re.compile(r"debut=\d{4}-\d\d-\d\d&fin=\d{4}-\d\d-\d\d"))
-    expect(figures.get_by_role("heading")).not_to_have_text(re.compile(r"^Chiffres du \d+ \w+ \d+ au \1"))
-    expect(browse.get_by_label("Au (inclus)")).to_have_value(today.isoformat())
+    expect(browse.page).to_have_url(re.compile(rf"debut={start.isoformat()}&fin={today.isoformat()}"))
+    expect(figures.get_by_role("heading", level=2)).to_have_text(
+        f"Chiffres du {format_date(start, 'long', locale='fr')} au {format_date(today, 'long', locale='fr')}"
+    )
+    expect(browse.get_by_label("Du", exact=True)).to_have_value(start.isoformat())
 
     # A period that ends before it starts: the error is tied to the field, the figures stay the last 30 days.
     browse.get_by_label("Au (inclus)").fill((today - timedelta(days=10)).isoformat())
@@ -109,18 +119,18 @@ def test_an_admin_manages_a_member_then_reads_the_journal(libercourt, browse):
     search = browse.get_by_role("search", name="Chercher des membres")
     search.get_by_label("Nom ou adresse e-mail").fill("SACHA")
     browse.follow(search.get_by_role("button", name="Chercher"))
-    expect(browse.get_by_role("status").filter(has_text="membre trouvé")).to_have_text("1 membre trouvé.")
+    expect(browse.get_by_role("status").filter(has_text="trouvé")).to_have_text(re.compile(r"^1 membre trouvé\."))
     table = browse.get_by_role("table")
     expect(table).to_contain_text("sacha@example.org")
     expect(table).not_to_contain_text(RESIDENT)
 
-    search.get_by_label("Rôle").select_option(label="Administrateur")
+    search.get_by_label("Rôle", exact=True).select_option(label="Administrateur")
     search.get_by_label("Nom ou adresse e-mail").fill("")
     browse.follow(search.get_by_role("button", name="Chercher"))
     expect(browse.get_by_role("table").get_by_role("row")).to_have_count(2)  # the header and Dominique
     expect(browse.get_by_role("table")).to_contain_text(ADMIN)
     browse.follow(browse.get_by_role("link", name="Effacer la recherche"))
-    expect(browse.get_by_role("status").filter(has_text="membres trouvés")).to_have_text("4 membres trouvés.")
+    expect(browse.get_by_role("status").filter(has_text="trouvé")).to_have_text(re.compile(r"^4 membres trouvés\."))
 
     browse.follow(browse.get_by_role("table").get_by_role("link", name="Sacha"))
     expect(heading(browse)).to_have_text("Sacha")
@@ -163,7 +173,7 @@ def test_an_admin_manages_a_member_then_reads_the_journal(libercourt, browse):
     expect(browse.get_by_role("table")).to_contain_text("Annonces commerciales répétées.")
     expect(browse.get_by_role("table")).not_to_contain_text("Rôles modifiés")
 
-    filters.get_by_label("Depuis le").fill((date.today() + timedelta(days=1)).isoformat())
+    filters.get_by_label("Depuis le").fill((territory_today() + timedelta(days=1)).isoformat())
     browse.follow(filters.get_by_role("button", name="Filtrer"))
     expect(browse.get_by_text("Aucune action ne correspond.")).to_be_visible()
     browse.follow(browse.get_by_role("link", name="Effacer les filtres"))
@@ -186,7 +196,7 @@ def test_an_admin_changes_the_identity_and_a_legal_page(libercourt, browse):
     expect(browse.get_by_role("alert").get_by_role("link")).to_contain_text("Couleur principale : Cette couleur")
 
     colour.fill("#7A2E59")
-    browse.get_by_label("Mentions légales").fill(
+    browse.get_by_label("Mentions légales", exact=True).fill(
         "Éditeur : mairie de Libercourt.\n\nDirectrice de la publication : la maire de Libercourt."
     )
     browse.follow(browse.get_by_role("button", name="Enregistrer", exact=True))
@@ -259,7 +269,7 @@ def test_a_proposed_organisation_is_approved_then_its_owner_sets_its_hours(liber
     expect(flash(resident, "Les horaires du lundi sont enregistrés.")).to_be_visible()
     expect(monday.get_by_label("Ouverture n° 1")).to_have_value("09:00")
 
-    first_day = date.today() + timedelta(days=10)
+    first_day = territory_today() + timedelta(days=10)
     closures = resident.get_by_role("region", name="Fermetures exceptionnelles")
     closures.get_by_label("Premier jour").fill(first_day.isoformat())
     closures.get_by_label("Dernier jour").fill((first_day + timedelta(days=2)).isoformat())
@@ -274,7 +284,7 @@ def test_a_proposed_organisation_is_approved_then_its_owner_sets_its_hours(liber
     visitor.follow(visitor.get_by_role("link", name="Repair café des Marais"))
     hours = visitor.get_by_role("region", name="Horaires d'ouverture")
     expect(hours.get_by_role("listitem").first).to_have_text("Lundi : 9 h – 12 h")
-    expect(hours.get_by_role("listitem").filter(has_text="Mardi")).to_have_text("Mardi : Fermé")
+    expect(hours.get_by_role("listitem").filter(has_text=re.compile("^Mardi"))).to_have_text("Mardi : Fermé")
     expect(hours).to_contain_text("(Inventaire)")
 
 
@@ -286,8 +296,8 @@ def test_an_admin_adds_a_territory_holiday(libercourt, browse):
     browse.follow(browse.get_by_role("button", name="Ajouter", exact=True))  # empty
     expect(browse.get_by_role("alert")).to_contain_text("Date : Indiquez la date.")
 
-    day = date.today() + timedelta(days=20)
-    browse.get_by_label("Date").fill(day.isoformat())
+    day = territory_today() + timedelta(days=20)
+    browse.get_by_label("Date", exact=True).fill(day.isoformat())
     browse.get_by_label("Nom du jour").fill("Fête communale")
     browse.follow(browse.get_by_role("button", name="Ajouter", exact=True))
     expect(flash(browse, "Le jour de fermeture est enregistré.")).to_be_visible()
