@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, timedelta
-from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -16,7 +15,8 @@ from sqlalchemy import select
 from platformcoop.extensions import db
 from platformcoop.moderation import register_reportable, unregister_reportable
 from platformcoop.tenancy.models import Territory
-from tests.conftest import PASSWORD, create_territory, create_user
+from tests.conftest import create_territory, create_user
+from tests.e2e.helpers import flash, sign_in
 from tests.sample_plugin import SampleItem
 
 pytestmark = pytest.mark.e2e
@@ -37,16 +37,8 @@ def libercourt(live) -> None:
 
 
 def log_in(page, email_address: str, next_path: str) -> None:
-    page.visit(f"/compte/connexion?next={quote(next_path)}")
-    page.get_by_label("Adresse e-mail").fill(email_address)
-    page.get_by_label("Mot de passe").fill(PASSWORD)
-    page.follow(page.get_by_role("button", name="Se connecter"))
-    expect(flash(page, "Vous êtes connecté.")).to_be_visible()
-
-
-def flash(page, text: str):
-    """A message shown after an action (a status message)."""
-    return page.get_by_role("status").filter(has_text=text)
+    sign_in(page, email_address)
+    page.visit(next_path)
 
 
 def admin_menu(page):
