@@ -12,7 +12,10 @@ from platformcoop.plugins.manifest import NavItem, Stat, Widget
 
 @hookimpl
 def pc_navigation_items(territory, user):
-    items = [NavItem(label=_("Accueil"), url=url_for("territory.home"), icon="home", order=0)]
+    items = [
+        NavItem(label=_("Accueil"), url=url_for("territory.home"), icon="home", order=0),
+        NavItem(label=_("Organisations"), url=url_for("organisations.index"), icon="organisations", order=900),
+    ]
     if can(user, "territory.admin", territory):
         items.append(NavItem(label=_("Administration"), url=url_for("admin.index"), icon="settings", order=1000))
     elif can(user, "territory.moderate", territory):

@@ -195,6 +195,9 @@ def reactivate_membership(territory: Territory, membership: Membership, actor, r
 
 HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 MIN_CONTRAST_WITH_WHITE = 4.5  # WCAG 2.1 AA for normal text: the header and buttons print white on the colour
+# Links in the colour also sit on the light grey of callouts, unread notifications and the footer (``--surface`` in
+# platformcoop/static/css/site.css; keep the two in step): the colour needs 4.5:1 against it too.
+SURFACE_COLOUR = "#f3f5f7"
 
 IDENTITY_FIELDS = (
     "name",
@@ -227,6 +230,10 @@ def contrast_with_white(colour: str) -> float:
     return 1.05 / (relative_luminance(colour) + 0.05)
 
 
+def contrast_with_surface(colour: str) -> float:
+    return (relative_luminance(SURFACE_COLOUR) + 0.05) / (relative_luminance(colour) + 0.05)
+
+
 def colour_problem(colour: str) -> str | None:
     """A French message when ``colour`` cannot be the territory's colour, else ``None``."""
     if not HEX_COLOUR.match(colour or ""):
@@ -236,6 +243,14 @@ def colour_problem(colour: str) -> str | None:
         return _(
             "Cette couleur est trop claire : le texte blanc posé dessus serait difficile à lire "
             "(contraste de %(ratio)s pour 1, il faut au moins 4,5 pour 1). Choisissez une couleur plus foncée.",
+            ratio=f"{ratio:.2f}".replace(".", ","),
+        )
+    ratio = contrast_with_surface(colour)
+    if ratio < MIN_CONTRAST_WITH_WHITE:
+        return _(
+            "Cette couleur est trop claire : les liens de cette couleur seraient difficiles à lire sur le fond gris "
+            "clair des encadrés et du pied de page (contraste de %(ratio)s pour 1, il faut au moins 4,5 pour 1). "
+            "Choisissez une couleur plus foncée.",
             ratio=f"{ratio:.2f}".replace(".", ","),
         )
     return None

@@ -87,9 +87,13 @@ def legal_page(page: str):
 
 @bp.route("/<territory>/theme.css")
 def theme_css():
-    """The territory's colour as a stylesheet (the CSP forbids inline styles)."""
+    """The territory's colour as a stylesheet (the CSP forbids inline styles).
+
+    Pages link it with the colour in the query string (``?v=1d5b79``), so a new colour is a new address and the
+    stylesheet can be cached for a day.
+    """
     colour = g.territory.primary_color if HEX_COLOUR.match(g.territory.primary_color or "") else "#1d5b79"
     response = Response(f":root {{ --brand: {colour}; }}\n", mimetype="text/css")
     response.cache_control.public = True
-    response.cache_control.max_age = 300
+    response.cache_control.max_age = 86400
     return response

@@ -96,7 +96,7 @@ def test_resident_registers_confirms_joins_lomme_and_sees_only_lommes_modules(ap
     assert "est acceptée" in outbox.body(decision)
 
     lomme_page = client.get("/lomme/").get_data(as_text=True)
-    assert menu_links(lomme_page) == {"/lomme/"}
+    assert menu_links(lomme_page) == {"/lomme/", "/lomme/organisations/"}
     assert "/libercourt/exemple/" in menu_links(client.get("/libercourt/").get_data(as_text=True))
 
 
@@ -110,7 +110,7 @@ def test_resident_joins_an_open_territory_at_once_and_sees_its_modules_in_the_me
         assert membership.status == "active"
         assert membership.roles == {"resident"}
     page = client.get("/libercourt/").get_data(as_text=True)
-    assert menu_links(page) == {"/libercourt/", "/libercourt/exemple/"}
+    assert menu_links(page) == {"/libercourt/", "/libercourt/exemple/", "/libercourt/organisations/"}
 
 
 # -- 2. disabling a module in one territory ----------------------------------------------------------------------------

@@ -72,6 +72,7 @@ def test_the_colour_reaches_every_page_through_the_theme_stylesheet(app, liberco
         ("primary_color", "bleu", "Indiquez une couleur au format #RRVVBB, par exemple #1d5b79."),
         ("primary_color", "#12345", "Indiquez une couleur au format #RRVVBB"),
         ("primary_color", "#ffd700", "Cette couleur est trop claire"),
+        ("primary_color", "#767676", "les liens de cette couleur seraient difficiles à lire sur le fond gris clair"),
         ("contact_email", "pas-une-adresse", "Cette adresse e-mail n'est pas valide."),
         ("contact_phone", "appelez-nous", "Ce numéro de téléphone n'est pas valide."),
         ("moderation_threshold", "0", "Le seuil doit être compris entre 1 et 50."),
@@ -101,6 +102,17 @@ def test_a_light_colour_is_refused_with_its_contrast_in_french(app, libercourt, 
     page = page_text(libercourt_admin.post("/libercourt/admin/identite", data={**VALID, "primary_color": "#ffd700"}))
 
     assert "contraste de 1,40 pour 1, il faut au moins 4,5 pour 1" in page
+
+
+def test_a_colour_readable_on_white_but_not_on_the_grey_surfaces_is_refused(app, libercourt, libercourt_admin):
+    """#767676 passes 4.5:1 on white, but links in it on the footer's and callouts' light grey would not."""
+    page = page_text(libercourt_admin.post("/libercourt/admin/identite", data={**VALID, "primary_color": "#767676"}))
+
+    assert "contraste de 4,16 pour 1, il faut au moins 4,5 pour 1" in page
+    assert (
+        libercourt_admin.post("/libercourt/admin/identite", data={**VALID, "primary_color": "#707070"}).status_code
+        == 302
+    )
 
 
 @pytest.mark.parametrize(("colour", "ratio"), [("#ffffff", 1.0), ("#000000", 21.0), ("#767676", 4.54)])
