@@ -9,6 +9,7 @@ from flask_login import current_user
 from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 
+from platformcoop import formatting
 from platformcoop.accounts.activity import note_last_seen
 from platformcoop.accounts.permissions import can
 from platformcoop.plugins.manager import get_registry
@@ -42,6 +43,7 @@ def init_app(app: Flask) -> None:
         app.jinja_env.globals.update(extra or {})
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
+    formatting.init_app(app)
     app.context_processor(_page_context)
     app.before_request(note_last_seen)
     app.after_request(_security_headers)

@@ -3,29 +3,22 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date
 from babel.numbers import format_decimal
 
+from platformcoop import formatting
 from platformcoop.admin.audit_labels import action_label
 from platformcoop.admin.pagination import page_args
 from platformcoop.web import current_locale
 
 
 def local_datetime(instant: datetime | None, territory) -> str:
-    """``10/03/2026 10:00`` in French, for a UTC instant, in the territory's time zone."""
-    if instant is None:
-        return ""
-    return format_datetime(instant, "short", tzinfo=ZoneInfo(territory.timezone), locale=current_locale())
+    return formatting.local_datetime(instant, territory, current_locale())
 
 
 def local_date(day: date | datetime | None, territory, style: str = "long") -> str:
-    if day is None:
-        return ""
-    if isinstance(day, datetime):
-        day = day.astimezone(ZoneInfo(territory.timezone)).date()
-    return format_date(day, style, locale=current_locale())
+    return formatting.local_date(day, territory, style, current_locale())
 
 
 def month_name(day: date, short: bool = False) -> str:

@@ -124,7 +124,7 @@ def test_each_module_figure_gets_a_monthly_chart(app, libercourt, libercourt_adm
     page = page_text(libercourt_admin.get("/libercourt/admin/"))
 
     assert "Objets d'exemple — Module d'exemple" in page
-    assert page.count('<svg class="chart"') == 2
+    assert page.count('<svg class="chart"') == 3  # members, the sample's figure, the time bank's hours
     assert "Voir les chiffres de « Objets d'exemple » en tableau" in page
 
 

@@ -1,0 +1,280 @@
+"""The time bank's rules, called by the views, the hooks and the tests alike.
+
+Balances are stored on the accounts and changed only here, in the transaction that writes the movements: the rows
+are locked (``SELECT … FOR UPDATE`` on PostgreSQL) and every balance change is a conditional ``UPDATE`` that refuses to
+cross a limit, so concurrent transfers never overdraw an account. Services never commit: the caller does, or rolls back.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
+
+from platformcoop import audit
+from platformcoop.accounts.permissions import can
+from platformcoop.extensions import db
+from platformcoop.formatting import format_duration
+from platformcoop.plugins.manager import get_registry
+from platformcoop.tenancy import scoped_select
+from platformcoop.tenancy.services import module_settings
+from plugins.timebank.models import KIND_REVERSAL, KIND_TRANSFER, KIND_WELCOME, Account, Movement, Transfer
+
+NAME = "timebank"
+
+
+class TimebankError(ValueError):
+    """A refused operation; the message is French text for the user."""
+
+
+def settings(territory) -> dict:
+    return module_settings(get_registry(), territory, NAME)
+
+
+def community_account(territory) -> Account:
+    """The territory's community account, created on first use."""
+    account = db.session.scalar(scoped_select(Account, territory).where(Account.community.is_(True)))
+    if account is None:
+        account = Account(territory_id=territory.id, community=True, balance=0)
+        db.session.add(account)
+        db.session.flush()
+    return account
+
+
+def member_account(territory, user) -> Account | None:
+    return db.session.scalar(scoped_select(Account, territory).where(Account.user_id == user.id))
+
+
+def open_account(territory, user, actor=None) -> Account:
+    """The member's account, opened (with the welcome credit from the community account) if it does not exist yet.
+
+    The unique constraint (territory, user) makes a concurrent second opening fail instead of paying twice.
+    """
+    account = member_account(territory, user)
+    if account is not None:
+        return account
+    membership = user.membership_in(territory)
+    if membership is None or not membership.is_active:
+        raise TimebankError(_("Seuls les membres du territoire ont un compte de temps."))
+    account = Account(territory_id=territory.id, user_id=user.id, balance=0)
+    db.session.add(account)
+    db.session.flush()
+    audit.record("timebank.account_opened", actor=actor or user, territory=territory, obj=account)
+    welcome = settings(territory)["welcome_credit"]
+    if welcome > 0:
+        _write_transfer(
+            territory,
+            community_account(territory),
+            account,
+            welcome,
+            kind=KIND_WELCOME,
+            description=_("Crédit de bienvenue"),
+            actor=actor,
+            enforce_limits=False,
+        )
+    return account
+
+
+# -- transfers ------------------------------------------------------------------------------------------------------
+
+
+def check_amount(territory, minutes) -> None:
+    """Refuse zero, negative, off-step and over-maximum amounts (whatever the form allowed)."""
+    conf = settings(territory)
+    if not isinstance(minutes, int) or isinstance(minutes, bool) or minutes <= 0:
+        raise TimebankError(_("La durée doit être positive."))
+    if minutes % conf["step_minutes"]:
+        raise TimebankError(_("La durée doit être un multiple de %(step)s minutes.", step=conf["step_minutes"]))
+    if minutes > conf["max_transfer"]:
+        raise TimebankError(_("Un échange ne peut pas dépasser %(max)s.", max=format_duration(conf["max_transfer"])))
+
+
+def transfer(territory, source: Account, destination: Account, minutes: int, *, actor=None, description="") -> Transfer:
+    """Move ``minutes`` from ``source`` to ``destination``, within the territory's limits."""
+    check_amount(territory, minutes)
+    return _write_transfer(
+        territory, source, destination, minutes, kind=KIND_TRANSFER, description=description, actor=actor
+    )
+
+
+def reverse(territory, original: Transfer, *, actor, reason: str) -> Transfer:
+    """A coordinator's correction: a compensating transfer linked to ``original``, once, with a reason.
+
+    Limits do not apply (the correction undoes a mistake); it is audited.
+    """
+    if not can(actor, "timebank.coordinate", territory):
+        raise TimebankError(_("Seuls les coordinateurs peuvent annuler un échange."))
+    if original.territory_id != territory.id:
+        raise TimebankError(_("Cet échange n'existe pas."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise TimebankError(_("Indiquez la raison de l'annulation."))
+    if original.kind == KIND_REVERSAL:
+        raise TimebankError(_("Une annulation ne peut pas être annulée."))
+    already = db.session.scalar(scoped_select(Transfer, territory).where(Transfer.reverses_id == original.id))
+    if already is not None:
+        raise TimebankError(_("Cet échange a déjà été annulé."))
+    try:
+        return _write_transfer(
+            territory,
+            original.to_account,
+            original.from_account,
+            original.minutes,
+            kind=KIND_REVERSAL,
+            description=reason,
+            actor=actor,
+            enforce_limits=False,
+            reverses=original,
+        )
+    except IntegrityError:  # a concurrent reversal won the race (unique constraint); the caller rolls back
+        raise TimebankError(_("Cet échange a déjà été annulé."))
+
+
+def _lock(territory, *accounts: Account) -> dict[int, Account]:
+    """Lock the accounts' rows in id order (no deadlock between opposite transfers) and read fresh balances."""
+    ids = sorted({a.id for a in accounts})
+    rows = db.session.scalars(
+        scoped_select(Account, territory)
+        .where(Account.id.in_(ids))
+        .order_by(Account.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).all()
+    if len(rows) != len(ids):
+        raise TimebankError(_("Ce compte n'existe pas."))
+    return {row.id: row for row in rows}
+
+
+def _apply(territory, account: Account, delta: int, low: int | None, high: int | None) -> bool:
+    """Conditional update: add ``delta`` unless the new balance crosses a limit. False when refused."""
+    stmt = update(Account).where(Account.id == account.id, Account.territory_id == territory.id)
+    if low is not None:
+        stmt = stmt.where(Account.balance + delta >= low)
+    if high is not None:
+        stmt = stmt.where(Account.balance + delta <= high)
+    result = db.session.execute(
+        stmt.values(balance=Account.balance + delta).execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def _write_transfer(
+    territory,
+    source: Account,
+    destination: Account,
+    minutes: int,
+    *,
+    kind: str,
+    description: str = "",
+    actor=None,
+    enforce_limits: bool = True,
+    reverses: Transfer | None = None,
+) -> Transfer:
+    if source.id == destination.id:
+        raise TimebankError(_("Choisissez un autre compte que le vôtre."))
+    if source.territory_id != territory.id or destination.territory_id != territory.id:
+        raise TimebankError(_("Ce compte n'existe pas."))
+    locked = _lock(territory, source, destination)
+    src, dst = locked[source.id], locked[destination.id]
+    conf = settings(territory)
+    low = conf["min_balance"] if enforce_limits and not src.is_community else None
+    high = conf["max_balance"] if enforce_limits and not dst.is_community else None
+    # Checked on the locked rows first, so that a refusal writes nothing ...
+    if low is not None and src.balance - minutes < low:
+        raise TimebankError(
+            _(
+                "Solde insuffisant : le solde ne peut pas descendre sous %(limit)s (solde actuel : %(balance)s).",
+                limit=format_duration(low),
+                balance=format_duration(src.balance),
+            )
+        )
+    if high is not None and dst.balance + minutes > high:
+        raise TimebankError(
+            _(
+                "Ce transfert ferait dépasser au destinataire le solde maximal de %(limit)s.",
+                limit=format_duration(high),
+            )
+        )
+    # ... and guaranteed by the conditional updates, whatever the database's locking.
+    if not _apply(territory, src, -minutes, low, None):
+        raise TimebankError(
+            _("Solde insuffisant : le solde ne peut pas descendre sous %(limit)s.", limit=format_duration(low))
+        )
+    if not _apply(territory, dst, minutes, None, high):
+        _apply(territory, src, minutes, None, None)  # undo the debit of this transaction
+        raise TimebankError(
+            _(
+                "Ce transfert ferait dépasser au destinataire le solde maximal de %(limit)s.",
+                limit=format_duration(high),
+            )
+        )
+    db.session.expire(src, ["balance"])
+    db.session.expire(dst, ["balance"])
+    record = Transfer(
+        territory_id=territory.id,
+        from_account_id=src.id,
+        to_account_id=dst.id,
+        minutes=minutes,
+        kind=kind,
+        description=description,
+        reverses_id=reverses.id if reverses is not None else None,
+        created_by_id=getattr(actor, "id", None),
+    )
+    db.session.add(record)
+    db.session.flush()
+    db.session.add_all(
+        [
+            Movement(territory_id=territory.id, transfer_id=record.id, account_id=src.id, minutes=-minutes),
+            Movement(territory_id=territory.id, transfer_id=record.id, account_id=dst.id, minutes=minutes),
+        ]
+    )
+    db.session.flush()
+    audit.record(
+        f"timebank.{kind}",
+        actor=actor,
+        territory=territory,
+        obj=record,
+        minutes=minutes,
+        from_account=src.id,
+        to_account=dst.id,
+        reverses=record.reverses_id,
+    )
+    return record
+
+
+# -- reading --------------------------------------------------------------------------------------------------------
+
+
+def movements_of(territory, account: Account, limit: int | None = 20) -> list[Movement]:
+    query = scoped_select(Movement, territory).where(Movement.account_id == account.id)
+    query = query.order_by(Movement.created_at.desc(), Movement.id.desc())
+    if limit:
+        query = query.limit(limit)
+    return list(db.session.scalars(query))
+
+
+def movements_sum(territory, account: Account | None = None) -> int:
+    query = select(func.coalesce(func.sum(Movement.minutes), 0)).where(Movement.territory_id == territory.id)
+    if account is not None:
+        query = query.where(Movement.account_id == account.id)
+    return int(db.session.scalar(query))
+
+
+def minutes_exchanged(territory, start: datetime, end: datetime) -> int:
+    """Minutes moved between members in ``[start, end)``, net of the reversals of that period."""
+    base = select(func.coalesce(func.sum(Transfer.minutes), 0)).where(
+        Transfer.territory_id == territory.id, Transfer.created_at >= start, Transfer.created_at < end
+    )
+    given = int(db.session.scalar(base.where(Transfer.kind == KIND_TRANSFER)))
+    original = aliased(Transfer)
+    reversed_ = int(
+        db.session.scalar(
+            base.join(original, Transfer.reverses_id == original.id).where(
+                Transfer.kind == KIND_REVERSAL, original.kind == KIND_TRANSFER
+            )
+        )
+    )
+    return max(given - reversed_, 0)
