@@ -7,7 +7,6 @@ scheduler process does when APScheduler fires. The real processes (advisory lock
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import time
 from datetime import UTC, datetime, timedelta
@@ -311,14 +310,7 @@ def test_a_job_writing_into_another_territory_is_stopped_by_the_flush_guard(app,
 # -- the core's jobs --------------------------------------------------------------------------------------------------
 
 
-def require_module(name: str) -> None:
-    """Skip only while another part of the core is not written yet (the module does not exist at all)."""
-    if importlib.util.find_spec(name) is None:
-        pytest.skip(f"{name} is not built yet: the scheduler calls it once it exists")
-
-
 def test_the_outbox_job_sends_the_queued_e_mails(app, ctx, outbox, frozen_clock):
-    require_module("platformcoop.notifications.outbox")
     from platformcoop.notifications.mail import send_email
 
     send_email("camille@example.org", "Au revoir", "account_erased", name="Camille")
@@ -339,7 +331,6 @@ def test_the_outbox_job_runs_every_minute(app):
 
 
 def test_the_daily_digest_job_sends_one_e_mail_with_the_days_notifications(app, ctx, libercourt, outbox):
-    require_module("platformcoop.notifications.digest")
     from platformcoop.accounts.models import User
     from platformcoop.notifications import notify
     from platformcoop.notifications.models import NotificationPreference
