@@ -16,6 +16,7 @@ from sqlalchemy.orm import aliased
 
 from platformcoop import audit
 from platformcoop.accounts.permissions import can
+from platformcoop.clock import now
 from platformcoop.extensions import db
 from platformcoop.formatting import format_duration
 from platformcoop.plugins.manager import get_registry
@@ -59,7 +60,7 @@ def open_account(territory, user, actor=None) -> Account:
     membership = user.membership_in(territory)
     if membership is None or not membership.is_active:
         raise TimebankError(_("Seuls les membres du territoire ont un compte de temps."))
-    account = Account(territory_id=territory.id, user_id=user.id, balance=0)
+    account = Account(territory_id=territory.id, user_id=user.id, balance=0, charter_accepted_at=now())
     db.session.add(account)
     db.session.flush()
     audit.record("timebank.account_opened", actor=actor or user, territory=territory, obj=account)
@@ -78,6 +79,18 @@ def open_account(territory, user, actor=None) -> Account:
     return account
 
 
+def account_label(account: Account | None) -> str:
+    """The name shown for an account: the member's name, "Compte commun", or "Ancien membre" after an erasure."""
+    if account is None:
+        return ""
+    if account.is_community:
+        return _("Compte commun")
+    user = account.user
+    if user is None or user.is_erased or user.disabled:
+        return _("Ancien membre")
+    return user.display_name
+
+
 # -- transfers ------------------------------------------------------------------------------------------------------
 
 
@@ -92,11 +105,23 @@ def check_amount(territory, minutes) -> None:
         raise TimebankError(_("Un échange ne peut pas dépasser %(max)s.", max=format_duration(conf["max_transfer"])))
 
 
-def transfer(territory, source: Account, destination: Account, minutes: int, *, actor=None, description="") -> Transfer:
+def transfer(
+    territory, source: Account, destination: Account, minutes: int, *, actor=None, description="", category_id=None
+) -> Transfer:
     """Move ``minutes`` from ``source`` to ``destination``, within the territory's limits."""
     check_amount(territory, minutes)
+    for account in (source, destination):
+        if account.closed_at is not None:
+            raise TimebankError(_("Ce compte est fermé : il ne peut plus recevoir ni donner d'heures."))
     return _write_transfer(
-        territory, source, destination, minutes, kind=KIND_TRANSFER, description=description, actor=actor
+        territory,
+        source,
+        destination,
+        minutes,
+        kind=KIND_TRANSFER,
+        description=description,
+        actor=actor,
+        category_id=category_id,
     )
 
 
@@ -172,6 +197,7 @@ def _write_transfer(
     actor=None,
     enforce_limits: bool = True,
     reverses: Transfer | None = None,
+    category_id: int | None = None,
 ) -> Transfer:
     if source.id == destination.id:
         raise TimebankError(_("Choisissez un autre compte que le vôtre."))
@@ -221,6 +247,7 @@ def _write_transfer(
         kind=kind,
         description=description,
         reverses_id=reverses.id if reverses is not None else None,
+        category_id=category_id if reverses is None else reverses.category_id,
         created_by_id=getattr(actor, "id", None),
     )
     db.session.add(record)

@@ -18,39 +18,7 @@ from plugins.timebank import services
 from plugins.timebank.models import Account, Movement, Transfer
 from plugins.timebank.services import TimebankError
 from tests.conftest import create_user, is_postgres, login
-
-
-def territory(slug="libercourt") -> Territory:
-    return db.session.query(Territory).filter_by(slug=slug).one()
-
-
-def user(user_id):
-    from platformcoop.accounts.models import User
-
-    return db.session.get(User, user_id)
-
-
-def assert_invariants(t: Territory) -> None:
-    db.session.expire_all()
-    assert services.movements_sum(t) == 0
-    for account in db.session.scalars(select(Account).where(Account.territory_id == t.id)):
-        assert account.balance == services.movements_sum(t, account)
-    per_transfer = db.session.execute(
-        select(Movement.transfer_id, func.sum(Movement.minutes), func.count())
-        .where(Movement.territory_id == t.id)
-        .group_by(Movement.transfer_id)
-    ).all()
-    assert all(total == 0 and count == 2 for _id, total, count in per_transfer)
-
-
-@pytest.fixture
-def people(app, libercourt):
-    ids = {
-        "anne": create_user(app, "anne@example.org", "Anne", libercourt=("resident",)),
-        "bruno": create_user(app, "bruno@example.org", "Bruno", libercourt=("resident",)),
-        "coord": create_user(app, "coord@example.org", "Coralie", libercourt=("resident", "timebank.coordinator")),
-    }
-    return ids
+from tests.plugins.timebank.support import assert_invariants, territory, user
 
 
 def test_opening_an_account_pays_the_welcome_credit_from_the_community_account(ctx, people):

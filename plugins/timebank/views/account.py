@@ -1,13 +1,12 @@
-"""Pages under /<territory>/banque-de-temps/ (the core mounts the blueprint and answers 404 where the module is off)."""
+"""The member's account: balance, history, recording exchanges."""
 
-from flask import Blueprint, g, render_template
+from flask import g, render_template
 from flask_login import current_user
 
 from platformcoop.accounts.permissions import permission_required
 from platformcoop.extensions import db
 from plugins.timebank import services
-
-bp = Blueprint("timebank", __name__, template_folder="templates")
+from plugins.timebank.views import bp
 
 
 @bp.route("/")
