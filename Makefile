@@ -26,9 +26,14 @@ translations: install  ## Compile the gettext catalogues (.po -> .mo, never comm
 		if ls $$dir/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then $(BIN)/pybabel --quiet compile -d $$dir; fi; \
 	done
 
-extract-messages: install  ## Refresh translations/messages.pot and merge it into the catalogues
+extract-messages: install  ## Refresh the .pot files (core and each module's) and merge them into the catalogues
 	$(BIN)/pybabel --quiet extract -F babel.cfg -k _l --no-location --sort-output -o translations/messages.pot platformcoop templates
 	$(BIN)/pybabel --quiet update -i translations/messages.pot -d translations --no-fuzzy-matching
+	@for dir in plugins/*/translations; do \
+		module=$${dir%/translations}; \
+		$(BIN)/pybabel --quiet extract -F babel.cfg -k _l --no-location --sort-output -o $$dir/messages.pot $$module; \
+		$(BIN)/pybabel --quiet update -i $$dir/messages.pot -d $$dir --no-fuzzy-matching; \
+	done
 
 db: translations  ## Create or upgrade the SQLite database in instance/
 	$(BIN)/flask db upgrade heads

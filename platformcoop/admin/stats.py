@@ -133,11 +133,12 @@ def member_series(territory: Territory, months: list[Month]) -> Series:
 
 
 def module_series(registry: Registry, territory: Territory, months: list[Month]) -> list[Series]:
-    """Every module figure, month by month: ``pc_territory_stats`` called once per month (the core's left out)."""
+    """The module figures marked ``chart``, month by month: ``pc_territory_stats`` called once per month (the core's
+    left out)."""
     by_key: dict[str, Series] = {}
     for index, month in enumerate(months):
         for stat in registry.collect(territory, "pc_territory_stats", start=month.start, end=month.end):
-            if not stat.module or not isinstance(stat.value, int | float):
+            if not stat.module or not stat.chart or not isinstance(stat.value, int | float):
                 continue
             series = by_key.get(stat.key)
             if series is None:

@@ -83,13 +83,14 @@ class Widget:
 
 @dataclass(frozen=True)
 class Stat:
-    """A named figure for the municipality dashboard."""
+    """A named figure for the municipality dashboard. ``chart``: also draw it month by month (a few key figures)."""
 
     key: str
     label: str
     value: int | float
     unit: str = ""
     module: str = ""
+    chart: bool = True
 
 
 @dataclass(frozen=True)

@@ -328,3 +328,8 @@ def pc_demo_data(territory):
     from plugins.timebank import demo
 
     demo.load(territory)
+
+
+@hookimpl
+def pc_translations_dir():
+    return HERE / "translations"

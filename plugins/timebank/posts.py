@@ -1,6 +1,41 @@
-"""Offers and requests, and the territory's categories."""
+"""Offers and requests ("annonces"), and the territory's categories of service.
+
+A post is *open* until its author (or a coordinator) closes it or its end date passes; only open posts that
+moderation did not hide are listed, searched and shown on profiles. The rules, once, for the pages, the search hook
+and the GDPR hooks:
+
+- an offer in the childcare category needs an account verified for childcare (scenario 7), checked on every write;
+- a post's category is one of the territory's active categories (a post keeps a category deactivated since);
+- the "childcare" category can be renamed, never deactivated: childcare sessions book their transfers in it.
+
+Services never commit: the views do (or roll back after a ``TimebankError``).
+"""
 
 from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date
+from zoneinfo import ZoneInfo
+
+from flask import url_for
+from flask_babel import gettext as _
+from sqlalchemy import and_, delete, exists, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import contains_eager
+
+from platformcoop import audit
+from platformcoop.accounts.models import User
+from platformcoop.accounts.permissions import can
+from platformcoop.clock import now
+from platformcoop.extensions import db
+from platformcoop.moderation import register_reportable, visible
+from platformcoop.plugins import SearchResult
+from platformcoop.tenancy import scoped_select
+from platformcoop.tenancy.models import MEMBERSHIP_ACTIVE, Membership
+from plugins.timebank import services
+from plugins.timebank.models import CHILDCARE, CHILDCARE_VERIFIED, Account, Category, Exchange, Post
+from plugins.timebank.services import TimebankError
 
 DEFAULT_CATEGORIES = (
     ("childcare", "Garde d'enfants"),
@@ -15,10 +50,438 @@ DEFAULT_CATEGORIES = (
     ("other", "Autre"),
 )
 
+KINDS = (Post.OFFER, Post.REQUEST)
+PER_PAGE = 20
+SEARCH_LIMIT = 20
+LABEL_MAX = 80
+TITLE_MAX = 120
+DESCRIPTION_MAX = 5000
+AVAILABILITY_MAX = 300
+NEIGHBOURHOOD_MAX = 120
 
-def ensure_default_categories(territory) -> None:
-    """Create the default categories the first time the module is enabled (placeholder)."""
+
+def register_reportable_posts() -> None:
+    """Members may report posts (called once when the blueprint is registered)."""
+    register_reportable(
+        Post, title_attr="title", url_func=lambda post: url_for("timebank.post", post_id=post.id), module="timebank"
+    )
 
 
-def search_results(territory, user, query) -> list:
-    return []
+def local_today(territory) -> date:
+    return now().astimezone(ZoneInfo(territory.timezone)).date()
+
+
+# -- categories -----------------------------------------------------------------------------------------------------
+
+
+def ensure_default_categories(territory) -> bool:
+    """Create the default categories a territory lacks (once: keys are never deleted, only deactivated).
+
+    True when it created some (the caller commits)."""
+    existing = set(db.session.scalars(select(Category.key).where(Category.territory_id == territory.id)))
+    missing = [
+        Category(territory_id=territory.id, key=key, label=label, position=position, active=True)
+        for position, (key, label) in enumerate(DEFAULT_CATEGORIES)
+        if key not in existing
+    ]
+    if not missing:
+        return False
+    try:
+        with db.session.begin_nested():
+            db.session.add_all(missing)
+    except IntegrityError:  # another request created them meanwhile (unique territory + key)
+        return False
+    return True
+
+
+def categories(territory, active_only: bool = True) -> list[Category]:
+    """The territory's categories in their order; the defaults are created on first use."""
+    query = scoped_select(Category, territory).order_by(Category.position, Category.id)
+    if active_only:
+        query = query.where(Category.active.is_(True))
+    rows = list(db.session.scalars(query))
+    if not rows:  # never empty once created: "childcare" cannot be deactivated
+        ensure_default_categories(territory)
+        rows = list(db.session.scalars(query))
+    return rows
+
+
+def childcare_category(territory) -> Category:
+    """The category childcare sessions book their transfers in."""
+    query = scoped_select(Category, territory).where(Category.key == CHILDCARE)
+    category = db.session.scalar(query)
+    if category is None:
+        ensure_default_categories(territory)
+        category = db.session.scalar(query)
+    return category
+
+
+def get_category(territory, category_id) -> Category | None:
+    try:
+        category_id = int(category_id)
+    except (TypeError, ValueError):
+        return None
+    return db.session.scalar(scoped_select(Category, territory).where(Category.id == category_id))
+
+
+def _clean_label(territory, label: str, category: Category | None = None) -> str:
+    label = " ".join((label or "").split())
+    if not label:
+        raise TimebankError(_("Indiquez le nom de la catégorie."))
+    if len(label) > LABEL_MAX:
+        raise TimebankError(_("Le nom d'une catégorie compte %(max)s caractères au plus.", max=LABEL_MAX))
+    same = scoped_select(Category, territory).where(func.lower(Category.label) == label.lower())
+    if category is not None:
+        same = same.where(Category.id != category.id)
+    if db.session.scalar(same) is not None:
+        raise TimebankError(_("Une catégorie porte déjà ce nom."))
+    return label
+
+
+def _key_from_label(territory, label: str) -> str:
+    """A stable ascii key ("aide-aux-courses"), unique in the territory."""
+    ascii_label = unicodedata.normalize("NFKD", label).encode("ascii", "ignore").decode().lower()
+    base = re.sub(r"[^a-z0-9]+", "-", ascii_label).strip("-")[:32].strip("-") or "categorie"
+    taken = set(db.session.scalars(select(Category.key).where(Category.territory_id == territory.id)))
+    key, number = base, 2
+    while key in taken:
+        key, number = f"{base}-{number}", number + 1
+    return key
+
+
+def add_category(territory, label: str, *, actor) -> Category:
+    categories(territory, active_only=False)  # the defaults first, so that a new key never takes theirs
+    label = _clean_label(territory, label)
+    position = db.session.scalar(
+        select(func.coalesce(func.max(Category.position), -1)).where(Category.territory_id == territory.id)
+    )
+    category = Category(
+        territory_id=territory.id, key=_key_from_label(territory, label), label=label, position=position + 1
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(category)
+    except IntegrityError:  # another administrator added the same key at the same moment
+        raise TimebankError(_("Cette catégorie vient d'être ajoutée par quelqu'un d'autre. Rechargez la page."))
+    audit.record("timebank.category_added", actor=actor, territory=territory, obj=category, key=category.key)
+    return category
+
+
+def rename_category(territory, category: Category, label: str, *, actor) -> None:
+    label = _clean_label(territory, label, category)
+    if label == category.label:
+        return
+    previous, category.label = category.label, label
+    audit.record("timebank.category_renamed", actor=actor, territory=territory, obj=category, old=previous, new=label)
+
+
+def set_category_active(territory, category: Category, active: bool, *, actor) -> None:
+    if not active and category.key == CHILDCARE:
+        raise TimebankError(
+            _("La catégorie de la garde d'enfants ne peut pas être désactivée : les gardes l'utilisent.")
+        )
+    if category.active == active:
+        return
+    category.active = active
+    action = "timebank.category_reactivated" if active else "timebank.category_deactivated"
+    audit.record(action, actor=actor, territory=territory, obj=category, key=category.key)
+
+
+def move_category(territory, category: Category, step: int, *, actor) -> None:
+    """Move the category one place up (``step=-1``) or down (``+1``) in the list members see."""
+    ordered = categories(territory, active_only=False)
+    index = next(i for i, c in enumerate(ordered) if c.id == category.id)
+    target = index + step
+    if step not in (-1, 1) or not 0 <= target < len(ordered):
+        return
+    ordered[index], ordered[target] = ordered[target], ordered[index]
+    for position, row in enumerate(ordered):
+        row.position = position
+    audit.record("timebank.category_moved", actor=actor, territory=territory, obj=category, position=target)
+
+
+# -- posts: rules ---------------------------------------------------------------------------------------------------
+
+
+def is_open(post: Post, today: date) -> bool:
+    return post.closed_at is None and (post.ends_on is None or post.ends_on >= today)
+
+
+def may_edit(user, post: Post) -> bool:
+    return getattr(user, "id", None) == post.author_id and post.closed_at is None
+
+
+def may_close(user, territory, post: Post) -> bool:
+    if post.closed_at is not None:
+        return False
+    return getattr(user, "id", None) == post.author_id or can(user, "timebank.coordinate", territory)
+
+
+def _clean_text(value, maximum: int, too_long: str) -> str:
+    value = (value or "").replace("\r\n", "\n").strip()
+    if len(value) > maximum:
+        raise TimebankError(too_long)
+    return value
+
+
+def _checked_fields(territory, account: Account, fields: dict, current: Post | None = None) -> dict:
+    """The post's fields, cleaned, or ``TimebankError``: the server's rules, whatever the form let through."""
+    kind = fields.get("kind")
+    if kind not in KINDS:
+        raise TimebankError(_("Choisissez : vous proposez ou vous recherchez un service."))
+    category = get_category(territory, fields.get("category_id"))
+    keeps_category = current is not None and category is not None and category.id == current.category_id
+    if category is None or not (category.active or keeps_category):
+        raise TimebankError(_("Choisissez une catégorie de la liste."))
+    if kind == Post.OFFER and category.key == CHILDCARE and account.childcare_status != CHILDCARE_VERIFIED:
+        raise TimebankError(
+            _(
+                "Pour proposer de la garde d'enfants, un coordinateur doit d'abord vous rencontrer et vérifier votre "
+                "profil. Faites la demande depuis la page « Garde d'enfants »."
+            )
+        )
+    title = " ".join((fields.get("title") or "").split())
+    if not title:
+        raise TimebankError(_("Donnez un titre à votre annonce."))
+    if len(title) > TITLE_MAX:
+        raise TimebankError(_("Le titre compte %(max)s caractères au plus.", max=TITLE_MAX))
+    ends_on = fields.get("ends_on")
+    if ends_on is not None and ends_on < local_today(territory):
+        raise TimebankError(_("La date de fin ne peut pas être déjà passée."))
+    return {
+        "kind": kind,
+        "category_id": category.id,
+        "title": title,
+        "description": _clean_text(
+            fields.get("description"),
+            DESCRIPTION_MAX,
+            _("La description compte %(max)s caractères au plus.", max=DESCRIPTION_MAX),
+        ),
+        "availability": _clean_text(
+            fields.get("availability"),
+            AVAILABILITY_MAX,
+            _("Les disponibilités comptent %(max)s caractères au plus.", max=AVAILABILITY_MAX),
+        ),
+        "neighbourhood": " ".join(
+            _clean_text(
+                fields.get("neighbourhood"),
+                NEIGHBOURHOOD_MAX,
+                _("Le quartier compte %(max)s caractères au plus.", max=NEIGHBOURHOOD_MAX),
+            ).split()
+        ),
+        "ends_on": ends_on,
+    }
+
+
+def _author_account(territory, user) -> Account:
+    account = services.member_account(territory, user)
+    if account is None:
+        raise TimebankError(_("Rejoignez d'abord la banque de temps : lisez et acceptez sa charte."))
+    if account.closed_at is not None:
+        raise TimebankError(_("Votre compte de temps est fermé : vous ne pouvez plus publier d'annonce."))
+    return account
+
+
+def create_post(territory, author, fields: dict) -> Post:
+    """Publish an offer or a request; ``fields``: kind, category_id, title, description, availability,
+    neighbourhood, ends_on (a date or None)."""
+    account = _author_account(territory, author)
+    values = _checked_fields(territory, account, fields)
+    post = Post(territory_id=territory.id, author_id=author.id, created_at=now(), updated_at=now(), **values)
+    db.session.add(post)
+    db.session.flush()
+    return post
+
+
+def update_post(territory, post: Post, actor, fields: dict) -> None:
+    if not may_edit(actor, post):
+        raise TimebankError(_("Seul l'auteur d'une annonce ouverte peut la modifier."))
+    account = _author_account(territory, actor)
+    values = _checked_fields(territory, account, fields, current=post)
+    for name, value in values.items():
+        setattr(post, name, value)
+    post.updated_at = now()
+
+
+def close_post(territory, post: Post, actor) -> None:
+    """The author, or a coordinator, takes the post down; it stays in the database (exchanges may link to it)."""
+    if post.closed_at is not None:
+        raise TimebankError(_("Cette annonce est déjà fermée."))
+    if not may_close(actor, territory, post):
+        raise TimebankError(_("Seul l'auteur de l'annonce ou un coordinateur peut la fermer."))
+    post.closed_at = now()
+    audit.record(
+        "timebank.post_closed", actor=actor, territory=territory, obj=post, by_author=actor.id == post.author_id
+    )
+
+
+# -- posts: reading -------------------------------------------------------------------------------------------------
+
+
+def _listed(territory):
+    """Open, visible posts of active members, with their author and category loaded in the same query.
+
+    A childcare offer is listed only while its author is verified for childcare.
+    """
+    verified = exists(
+        select(Account.id).where(
+            Account.territory_id == Post.territory_id,
+            Account.user_id == Post.author_id,
+            Account.childcare_status == CHILDCARE_VERIFIED,
+        )
+    )
+    active_member = exists(
+        select(Membership.id).where(
+            Membership.territory_id == Post.territory_id,
+            Membership.user_id == Post.author_id,
+            Membership.status == MEMBERSHIP_ACTIVE,
+        )
+    )
+    query = (
+        scoped_select(Post, territory)
+        .join(Post.category)
+        .join(Post.author)
+        .options(contains_eager(Post.category), contains_eager(Post.author))
+        .where(
+            Post.closed_at.is_(None),
+            or_(Post.ends_on.is_(None), Post.ends_on >= local_today(territory)),
+            User.disabled.is_(False),
+            active_member,
+            or_(Post.kind != Post.OFFER, Category.key != CHILDCARE, verified),
+        )
+    )
+    return visible(query, Post)
+
+
+def search_posts(
+    territory, *, text: str = "", category_id: int | None = None, kind: str | None = None, neighbourhood=""
+):
+    """The statement listing open posts matching the filters, newest first (paginate it)."""
+    query = _listed(territory)
+    text = (text or "").strip()
+    if text:
+        words = text.lower()
+        query = query.where(
+            or_(
+                func.lower(Post.title).contains(words, autoescape=True),
+                func.lower(Post.description).contains(words, autoescape=True),
+            )
+        )
+    if category_id:
+        query = query.where(Post.category_id == category_id)
+    if kind in KINDS:
+        query = query.where(Post.kind == kind)
+    neighbourhood = (neighbourhood or "").strip()
+    if neighbourhood:
+        query = query.where(func.lower(Post.neighbourhood).contains(neighbourhood.lower(), autoescape=True))
+    return query.order_by(Post.created_at.desc(), Post.id.desc())
+
+
+def neighbourhoods(territory) -> list[str]:
+    """The neighbourhoods named in open posts, for the search form's suggestions."""
+    rows = db.session.scalars(
+        select(Post.neighbourhood)
+        .where(Post.territory_id == territory.id, Post.closed_at.is_(None), Post.neighbourhood != "")
+        .distinct()
+        .order_by(Post.neighbourhood)
+        .limit(100)
+    )
+    return list(rows)
+
+
+def open_posts_of(territory, user) -> list[Post]:
+    return list(
+        db.session.scalars(_listed(territory).where(Post.author_id == user.id).order_by(Post.created_at.desc()))
+    )
+
+
+def other_posts_of(territory, user) -> list[Post]:
+    """The author's own closed or expired posts (their profile shows them to them only)."""
+    today = local_today(territory)
+    query = (
+        scoped_select(Post, territory)
+        .where(
+            Post.author_id == user.id,
+            or_(Post.closed_at.is_not(None), and_(Post.ends_on.is_not(None), Post.ends_on < today)),
+        )
+        .order_by(Post.created_at.desc())
+    )
+    return list(db.session.scalars(query))
+
+
+def territory_member(territory, user_id) -> User | None:
+    """The user, when they are an active member of ``territory`` (not disabled, not erased); else None."""
+    try:
+        user_id = int(user_id)
+    except (TypeError, ValueError):
+        return None
+    return db.session.scalar(
+        select(User)
+        .join(Membership, Membership.user_id == User.id)
+        .where(
+            User.id == user_id,
+            User.disabled.is_(False),
+            User.erased_at.is_(None),
+            Membership.territory_id == territory.id,
+            Membership.status == MEMBERSHIP_ACTIVE,
+        )
+    )
+
+
+def balance_visible(territory, viewer, member) -> bool:
+    """Balances are private to the member and the coordinators, unless the territory made them public."""
+    if getattr(viewer, "id", None) == member.id or can(viewer, "timebank.coordinate", territory):
+        return True
+    return bool(services.settings(territory)["balances_public"]) and can(viewer, "territory.use", territory)
+
+
+def search_results(territory, user, query) -> list[SearchResult]:
+    """Open, visible posts whose title or description contains ``query``, for the territory's search box."""
+    if not (query or "").strip() or not can(user, "territory.use", territory):
+        return []
+    posts = db.session.scalars(search_posts(territory, text=query).limit(SEARCH_LIMIT))
+    return [
+        SearchResult(
+            title=post.title,
+            url=url_for("timebank.post", post_id=post.id, territory=territory.slug),
+            excerpt=f"{post.category.label} · {post.description[:200]}" if post.description else post.category.label,
+            module="timebank",
+        )
+        for post in posts
+    ]
+
+
+# -- GDPR -----------------------------------------------------------------------------------------------------------
+
+
+def export_posts(territory, user) -> list[dict]:
+    """Every post of ``user`` in ``territory``, closed ones included, for the data export."""
+    rows = db.session.scalars(
+        scoped_select(Post, territory).where(Post.author_id == user.id).order_by(Post.created_at, Post.id)
+    )
+    return [
+        {
+            "kind": post.kind,
+            "category": post.category.label,
+            "title": post.title,
+            "description": post.description,
+            "availability": post.availability,
+            "neighbourhood": post.neighbourhood,
+            "ends_on": post.ends_on.isoformat() if post.ends_on else None,
+            "created_at": post.created_at.isoformat(),
+            "closed_at": post.closed_at.isoformat() if post.closed_at else None,
+        }
+        for post in rows
+    ]
+
+
+def erase_posts(territory, user) -> None:
+    """Delete the user's posts in ``territory``. Exchanges that named one keep their transfer and lose the link (set
+    here as well as by ``ON DELETE SET NULL``, which SQLite only applies with its foreign keys switched on)."""
+    post_ids = select(Post.id).where(Post.territory_id == territory.id, Post.author_id == user.id)
+    db.session.execute(
+        update(Exchange)
+        .where(Exchange.territory_id == territory.id, Exchange.post_id.in_(post_ids))
+        .values(post_id=None)
+    )
+    db.session.execute(delete(Post).where(Post.territory_id == territory.id, Post.author_id == user.id))

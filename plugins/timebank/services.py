@@ -22,7 +22,17 @@ from platformcoop.formatting import format_duration
 from platformcoop.plugins.manager import get_registry
 from platformcoop.tenancy import scoped_select
 from platformcoop.tenancy.services import module_settings
-from plugins.timebank.models import KIND_REVERSAL, KIND_TRANSFER, KIND_WELCOME, Account, Movement, Transfer
+from plugins.timebank.models import (
+    KIND_CORRECTION,
+    KIND_CREDIT,
+    KIND_REVERSAL,
+    KIND_TRANSFER,
+    KIND_WELCOME,
+    KIND_WRITE_OFF,
+    Account,
+    Movement,
+    Transfer,
+)
 
 NAME = "timebank"
 
@@ -153,9 +163,156 @@ def reverse(territory, original: Transfer, *, actor, reason: str) -> Transfer:
             actor=actor,
             enforce_limits=False,
             reverses=original,
+            reason=reason,
         )
     except IntegrityError:  # a concurrent reversal won the race (unique constraint); the caller rolls back
         raise TimebankError(_("Cet échange a déjà été annulé."))
+
+
+# -- coordinators' corrections --------------------------------------------------------------------------------------
+#
+# Each needs the permission ``timebank.coordinate`` and a reason, which becomes the transfer's description and goes
+# into the audit log with the transfer's entry.
+#
+# | function           | moves                                        | kind                | limits                 |
+# |--------------------|----------------------------------------------|---------------------|------------------------|
+# | reverse            | the original back, once                      | reversal            | not enforced           |
+# | reverse_and_record | reverse, then the right amount, same members | reversal + transfer | the new one's apply    |
+# | write_off          | a leaving member's whole balance ↔ community | write_off           | not enforced; closes   |
+# | manual_credit      | community → member (volunteering, donation)  | credit              | member's maximum       |
+# |                    | … with ``exceed_limits``                     | correction          | not enforced           |
+# | correction         | any account → any other account              | correction          | not enforced           |
+
+
+def reverse_and_record(territory, original: Transfer, minutes: int, *, actor, reason: str) -> tuple[Transfer, Transfer]:
+    """Fix a wrong amount ("3 h recorded instead of 1 h 30"): reverse ``original``, record ``minutes`` instead.
+
+    The new transfer is an ordinary exchange (same category and description, limits enforced), so the statistics
+    count the right amount. Returns (reversal, new transfer); on refusal the caller rolls both back.
+    """
+    if original.kind != KIND_TRANSFER:
+        raise TimebankError(_("Seul un échange entre membres peut être enregistré à nouveau avec une autre durée."))
+    check_amount(territory, minutes)
+    reversal = reverse(territory, original, actor=actor, reason=reason)
+    record = transfer(
+        territory,
+        original.from_account,
+        original.to_account,
+        minutes,
+        actor=actor,
+        description=original.description,
+        category_id=original.category_id,
+    )
+    audit.record(
+        "timebank.rerecorded", actor=actor, territory=territory, obj=record, replaces=original.id, reason=reason.strip()
+    )
+    return reversal, record
+
+
+def write_off(territory, account: Account, *, actor, reason: str) -> Transfer | None:
+    """A member leaves: settle their whole balance with the community account and close the account.
+
+    A positive balance goes to the community account, a negative one is covered by it, a zero balance just closes.
+    A closed account takes no new exchange. One already closed may be written off again if a later correction left
+    a balance on it. Returns the write-off transfer, or None when the balance was zero.
+    """
+    _check_coordinator(territory, actor, _("Seuls les coordinateurs peuvent solder un compte."))
+    reason = _required_reason(reason, _("Indiquez la raison de la fermeture du compte."))
+    _check_member_account(territory, account)
+    locked = _lock(territory, account)[account.id]  # the balance read here cannot move before the write-off
+    balance = locked.balance
+    if locked.closed_at is not None and balance == 0:
+        raise TimebankError(_("Ce compte est déjà fermé et soldé."))
+    community = community_account(territory)
+    record = None
+    if balance:
+        source, destination = (locked, community) if balance > 0 else (community, locked)
+        record = _write_transfer(
+            territory,
+            source,
+            destination,
+            abs(balance),
+            kind=KIND_WRITE_OFF,
+            description=reason,
+            actor=actor,
+            enforce_limits=False,
+            reason=reason,
+        )
+    if locked.closed_at is None:
+        locked.closed_at = now()
+        audit.record("timebank.account_closed", actor=actor, territory=territory, obj=locked, reason=reason)
+    db.session.flush()
+    return record
+
+
+def manual_credit(
+    territory, account: Account, minutes: int, *, actor, reason: str, exceed_limits: bool = False
+) -> Transfer:
+    """Hours from the community account to a member, e.g. for volunteering for the time bank.
+
+    The amount follows the usual rules (step, maximum per exchange) and the member's maximum balance applies,
+    unless the coordinator explicitly chose ``exceed_limits``: the transfer is then a ``correction``.
+    """
+    _check_coordinator(territory, actor, _("Seuls les coordinateurs peuvent créditer un compte."))
+    reason = _required_reason(reason, _("Indiquez la raison du crédit."))
+    _check_member_account(territory, account)
+    check_amount(territory, minutes)
+    if account.closed_at is not None:
+        raise TimebankError(_("Ce compte est fermé : il ne peut plus recevoir ni donner d'heures."))
+    return _write_transfer(
+        territory,
+        community_account(territory),
+        account,
+        minutes,
+        kind=KIND_CORRECTION if exceed_limits else KIND_CREDIT,
+        description=reason,
+        actor=actor,
+        enforce_limits=not exceed_limits,
+        reason=reason,
+    )
+
+
+def correction(territory, source: Account, destination: Account, minutes: int, *, actor, reason: str) -> Transfer:
+    """A coordinator's explicit transfer between any two accounts of the territory; the limits do not apply.
+
+    For what the other operations do not fix (a balance carried over from a paper ledger, a mistake on the community
+    account). Any positive whole number of minutes: neither the step nor the maximum per exchange applies, since a
+    correction may have to undo amounts recorded under other settings. Closed accounts may be corrected too.
+    """
+    _check_coordinator(territory, actor, _("Seuls les coordinateurs peuvent faire une correction."))
+    reason = _required_reason(reason, _("Indiquez la raison de la correction."))
+    if not isinstance(minutes, int) or isinstance(minutes, bool) or minutes <= 0:
+        raise TimebankError(_("La durée doit être positive."))
+    return _write_transfer(
+        territory,
+        source,
+        destination,
+        minutes,
+        kind=KIND_CORRECTION,
+        description=reason,
+        actor=actor,
+        enforce_limits=False,
+        reason=reason,
+    )
+
+
+def _check_coordinator(territory, actor, message: str) -> None:
+    if actor is None or not can(actor, "timebank.coordinate", territory):
+        raise TimebankError(message)
+
+
+def _required_reason(reason: str | None, message: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise TimebankError(message)
+    return reason
+
+
+def _check_member_account(territory, account: Account) -> None:
+    if account.territory_id != territory.id:
+        raise TimebankError(_("Ce compte n'existe pas."))
+    if account.is_community:
+        raise TimebankError(_("Cette opération concerne le compte d'un membre, pas le compte commun."))
 
 
 def _lock(territory, *accounts: Account) -> dict[int, Account]:
@@ -198,6 +355,7 @@ def _write_transfer(
     enforce_limits: bool = True,
     reverses: Transfer | None = None,
     category_id: int | None = None,
+    reason: str | None = None,
 ) -> Transfer:
     if source.id == destination.id:
         raise TimebankError(_("Choisissez un autre compte que le vôtre."))
@@ -205,6 +363,9 @@ def _write_transfer(
         raise TimebankError(_("Ce compte n'existe pas."))
     locked = _lock(territory, source, destination)
     src, dst = locked[source.id], locked[destination.id]
+    if kind == KIND_TRANSFER and (src.closed_at is not None or dst.closed_at is not None):
+        # checked again on the locked rows: a write-off may have closed the account since ``transfer`` looked
+        raise TimebankError(_("Ce compte est fermé : il ne peut plus recevoir ni donner d'heures."))
     conf = settings(territory)
     low = conf["min_balance"] if enforce_limits and not src.is_community else None
     high = conf["max_balance"] if enforce_limits and not dst.is_community else None
@@ -268,6 +429,7 @@ def _write_transfer(
         from_account=src.id,
         to_account=dst.id,
         reverses=record.reverses_id,
+        **({"reason": reason} if reason is not None else {}),
     )
     return record
 

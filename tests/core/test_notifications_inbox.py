@@ -182,7 +182,8 @@ def test_the_profile_offers_a_choice_per_kind_for_the_core_and_the_modules_in_us
     assert checked_choices(page) == dict.fromkeys(KIND_FIELDS, "immediate")
 
 
-KIND_FIELDS = ["notif-" + field_name(kind) for kind in [*CORE_KINDS, "sample.created"]]
+TIMEBANK_KINDS = ["timebank.exchange", "timebank.session", "timebank.reminder", "timebank.coordination"]
+KIND_FIELDS = ["notif-" + field_name(kind) for kind in [*CORE_KINDS, "sample.created", *TIMEBANK_KINDS]]
 
 
 def checked_choices(response) -> dict[str, str]:
