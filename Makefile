@@ -21,10 +21,14 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)  ## Create .venv and install the project with its dev extras
 
-translations: install  ## Compile the gettext catalogues (.po -> .mo, never committed)
-	@for dir in translations plugins/*/translations tests/sample_plugin/translations; do \
-		if ls $$dir/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then $(BIN)/pybabel --quiet compile -d $$dir; fi; \
-	done
+# Each catalogue is compiled only when its .po changed, so that `make test` and `make test-pg` may run side by side.
+MO_FILES := $(patsubst %.po,%.mo,$(wildcard translations/*/LC_MESSAGES/messages.po \
+	plugins/*/translations/*/LC_MESSAGES/messages.po tests/sample_plugin/translations/*/LC_MESSAGES/messages.po))
+
+translations: install $(MO_FILES)  ## Compile the gettext catalogues (.po -> .mo, never committed)
+
+%.mo: %.po | install
+	$(BIN)/pybabel --quiet compile -i $< -o $@.tmp && mv $@.tmp $@
 
 extract-messages: install  ## Refresh the .pot files (core and each module's) and merge them into the catalogues
 	$(BIN)/pybabel --quiet extract -F babel.cfg -k _l --no-location --sort-output -o translations/messages.pot platformcoop templates

@@ -283,16 +283,16 @@ def pc_scheduled_jobs():
 
 @hookimpl
 def pc_module_enabled(territory):
-    from plugins.timebank import posts
+    from plugins.timebank import categories
 
-    posts.ensure_default_categories(territory)
+    categories.ensure_default_categories(territory)
 
 
 @hookimpl
 def pc_territory_created(territory):
-    from plugins.timebank import posts
+    from plugins.timebank import categories
 
-    posts.ensure_default_categories(territory)
+    categories.ensure_default_categories(territory)
 
 
 @hookimpl
@@ -304,9 +304,9 @@ def pc_search(territory, user, query):
 
 @hookimpl
 def pc_territory_stats(territory, start, end):
-    from plugins.timebank import reports
+    from plugins.timebank import stats
 
-    return reports.territory_stats(territory, start, end)
+    return stats.territory_stats(territory, start, end)
 
 
 @hookimpl

@@ -18,7 +18,8 @@ from platformcoop.accounts.models import User
 from platformcoop.accounts.services import create_user
 from platformcoop.extensions import db
 from platformcoop.tenancy.services import add_member
-from plugins.timebank import posts, services
+from plugins.timebank import services
+from plugins.timebank.categories import ensure_default_categories
 from plugins.timebank.models import Category, Child, Exchange, Post, Session
 
 DEMO_PASSWORD = "entraide-demo-2026"
@@ -116,7 +117,7 @@ EMERGENCY = {
 
 
 def load(territory) -> None:
-    posts.ensure_default_categories(territory)
+    ensure_default_categories(territory)
     if territory.slug != "libercourt":
         return
     start = clock.now() - timedelta(days=120)

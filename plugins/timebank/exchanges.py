@@ -25,7 +25,7 @@ from datetime import timedelta
 from flask import current_app, has_request_context, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import or_, update
 from sqlalchemy.orm import joinedload
 
 from platformcoop import audit
@@ -295,7 +295,7 @@ def sweep(territory, now) -> None:
 def _pending_requests(territory, condition) -> list[Exchange]:
     return list(
         db.session.scalars(
-            _with_people(scoped_select(Exchange, territory))
+            with_people(scoped_select(Exchange, territory))
             .where(Exchange.status == Exchange.PENDING, Exchange.expires_at.is_not(None), condition)
             .order_by(Exchange.id)
         )
@@ -388,10 +388,10 @@ def _tell(account: Account, exchange: Exchange, title, template: str, *, kind: s
     )
 
 
-# -- reading ---------------------------------------------------------------------------------------------------------
+# -- loading (the pages' lists are in exchange_queries.py) -----------------------------------------------------------
 
 
-def _with_people(query):
+def with_people(query):
     """Load both accounts, their people and the category with the exchanges (no query per row)."""
     return query.options(
         joinedload(Exchange.receiver_account).joinedload(Account.user),
@@ -400,51 +400,13 @@ def _with_people(query):
     )
 
 
-def waiting_for(territory, account: Account) -> list[Exchange]:
-    """Pending exchanges ``account`` has to answer: records to confirm, payment requests to accept."""
-    return list(
-        db.session.scalars(
-            _with_people(scoped_select(Exchange, territory))
-            .where(
-                Exchange.status == Exchange.PENDING,
-                or_(
-                    (Exchange.initiated_by == RECEIVER) & (Exchange.provider_account_id == account.id),
-                    (Exchange.initiated_by == PROVIDER) & (Exchange.receiver_account_id == account.id),
-                ),
-            )
-            .order_by(Exchange.created_at, Exchange.id)
-        )
-    )
-
-
-def sent_by(territory, account: Account) -> list[Exchange]:
-    """Pending exchanges ``account`` started and the other side has not answered yet."""
-    return list(
-        db.session.scalars(
-            _with_people(scoped_select(Exchange, territory))
-            .where(
-                Exchange.status == Exchange.PENDING,
-                or_(
-                    (Exchange.initiated_by == RECEIVER) & (Exchange.receiver_account_id == account.id),
-                    (Exchange.initiated_by == PROVIDER) & (Exchange.provider_account_id == account.id),
-                ),
-            )
-            .order_by(Exchange.created_at, Exchange.id)
-        )
-    )
-
-
-def load_exchange(territory, exchange_id: int) -> Exchange | None:
-    return db.session.scalar(_with_people(scoped_select(Exchange, territory)).where(Exchange.id == exchange_id))
-
-
 # -- personal data (GDPR), called by plugins/timebank/gdpr.py ---------------------------------------------------------
 
 
 def export_exchanges(territory, account: Account) -> list[dict]:
     """The exchanges ``account`` took part in, as JSON-ready dicts (the other person by their displayed name)."""
     rows = db.session.scalars(
-        _with_people(scoped_select(Exchange, territory))
+        with_people(scoped_select(Exchange, territory))
         .where(or_(Exchange.receiver_account_id == account.id, Exchange.provider_account_id == account.id))
         .order_by(Exchange.created_at, Exchange.id)
     )
@@ -489,51 +451,3 @@ def cancel_pending_for(territory, account: Account) -> int:
     if result.rowcount:
         audit.record("timebank.exchanges_cancelled", territory=territory, obj=account, count=result.rowcount)
     return result.rowcount
-
-
-# -- the people one can exchange with ----------------------------------------------------------------------------------
-
-
-def _partners(territory, me: Account):
-    """Open member accounts of active members of ``territory``, other than ``me``, with their person."""
-    from platformcoop.accounts.models import User
-    from platformcoop.tenancy.models import MEMBERSHIP_ACTIVE, Membership
-
-    return (
-        select(Account, User.display_name)
-        .join(User, User.id == Account.user_id)
-        .join(Membership, (Membership.user_id == User.id) & (Membership.territory_id == territory.id))
-        .where(
-            Account.territory_id == territory.id,
-            Account.id != me.id,
-            Account.closed_at.is_(None),
-            User.erased_at.is_(None),
-            User.disabled.is_(False),
-            Membership.status == MEMBERSHIP_ACTIVE,
-        )
-    )
-
-
-def partner_choices(territory, me: Account) -> list[tuple[int, str]]:
-    """``(user id, name)`` of the people ``me`` can exchange with, sorted by name."""
-    from platformcoop.accounts.models import User
-
-    rows = db.session.execute(_partners(territory, me).order_by(func.lower(User.display_name), User.id))
-    return [(account.user_id, name) for account, name in rows]
-
-
-def partner_account(territory, me: Account, user_id: int) -> Account | None:
-    """The account of the person ``user_id`` if ``me`` can exchange with them in ``territory``, else None."""
-    row = db.session.execute(_partners(territory, me).where(Account.user_id == user_id)).first()
-    return row[0] if row else None
-
-
-def exchange_categories(territory) -> list[Category]:
-    """The active categories an exchange may have: every one but childcare, which goes through sessions."""
-    return list(
-        db.session.scalars(
-            scoped_select(Category, territory)
-            .where(Category.active.is_(True), Category.key != CHILDCARE)
-            .order_by(Category.position, Category.label)
-        )
-    )

@@ -1,5 +1,5 @@
-"""Forms of the offers and requests pages, and of the categories page. The rules themselves live in ``posts.py``;
-the forms only give early, field-by-field messages in French."""
+"""Forms of the offers and requests pages, and of the categories page. The rules themselves live in ``posts.py`` and
+``categories.py``; the forms only give early, field-by-field messages in French."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from wtforms import DateField, RadioField, SearchField, SelectField, StringField
 from wtforms.validators import InputRequired, Length, Optional
 
 from platformcoop.admin.forms import DATE_FORMATS, INVALID_DATE
-from plugins.timebank import posts
+from plugins.timebank import categories, posts
 from plugins.timebank.models import Post
 
 KIND_CHOICES = [(Post.OFFER, _l("Je propose un service")), (Post.REQUEST, _l("Je recherche un service"))]
@@ -107,5 +107,5 @@ class PostSearchForm(FlaskForm):
 class CategoryForm(FlaskForm):
     label = StringField(
         _l("Nom de la catégorie"),
-        validators=[InputRequired(_l("Indiquez le nom de la catégorie.")), _max(posts.LABEL_MAX)],
+        validators=[InputRequired(_l("Indiquez le nom de la catégorie.")), _max(categories.LABEL_MAX)],
     )

@@ -1,27 +1,23 @@
-"""Offers and requests ("annonces"), and the territory's categories of service.
+"""Offers and requests ("annonces"); the territory's categories of service are in ``categories.py``.
 
 A post is *open* until its author (or a coordinator) closes it or its end date passes; only open posts that
 moderation did not hide are listed, searched and shown on profiles. The rules, once, for the pages, the search hook
 and the GDPR hooks:
 
 - an offer in the childcare category needs an account verified for childcare (scenario 7), checked on every write;
-- a post's category is one of the territory's active categories (a post keeps a category deactivated since);
-- the "childcare" category can be renamed, never deactivated: childcare sessions book their transfers in it.
+- a post's category is one of the territory's active categories (a post keeps a category deactivated since).
 
 Services never commit: the views do (or roll back after a ``TimebankError``).
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from datetime import date
 from zoneinfo import ZoneInfo
 
 from flask import url_for
 from flask_babel import gettext as _
 from sqlalchemy import and_, delete, exists, func, or_, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager
 
 from platformcoop import audit
@@ -34,26 +30,13 @@ from platformcoop.plugins import SearchResult
 from platformcoop.tenancy import scoped_select
 from platformcoop.tenancy.models import MEMBERSHIP_ACTIVE, Membership
 from plugins.timebank import services
+from plugins.timebank.categories import get_category
 from plugins.timebank.models import CHILDCARE, CHILDCARE_VERIFIED, Account, Category, Exchange, Post
 from plugins.timebank.services import TimebankError
-
-DEFAULT_CATEGORIES = (
-    ("childcare", "Garde d'enfants"),
-    ("homework", "Aide aux devoirs"),
-    ("diy", "Bricolage"),
-    ("gardening", "Jardinage"),
-    ("computers", "Informatique"),
-    ("cooking", "Cuisine"),
-    ("sewing", "Couture"),
-    ("transport", "Transport et accompagnement"),
-    ("paperwork", "Aide administrative"),
-    ("other", "Autre"),
-)
 
 KINDS = (Post.OFFER, Post.REQUEST)
 PER_PAGE = 20
 SEARCH_LIMIT = 20
-LABEL_MAX = 80
 TITLE_MAX = 120
 DESCRIPTION_MAX = 5000
 AVAILABILITY_MAX = 300
@@ -69,135 +52,6 @@ def register_reportable_posts() -> None:
 
 def local_today(territory) -> date:
     return now().astimezone(ZoneInfo(territory.timezone)).date()
-
-
-# -- categories -----------------------------------------------------------------------------------------------------
-
-
-def ensure_default_categories(territory) -> bool:
-    """Create the default categories a territory lacks (once: keys are never deleted, only deactivated).
-
-    True when it created some (the caller commits)."""
-    existing = set(db.session.scalars(select(Category.key).where(Category.territory_id == territory.id)))
-    missing = [
-        Category(territory_id=territory.id, key=key, label=label, position=position, active=True)
-        for position, (key, label) in enumerate(DEFAULT_CATEGORIES)
-        if key not in existing
-    ]
-    if not missing:
-        return False
-    try:
-        with db.session.begin_nested():
-            db.session.add_all(missing)
-    except IntegrityError:  # another request created them meanwhile (unique territory + key)
-        return False
-    return True
-
-
-def categories(territory, active_only: bool = True) -> list[Category]:
-    """The territory's categories in their order; the defaults are created on first use."""
-    query = scoped_select(Category, territory).order_by(Category.position, Category.id)
-    if active_only:
-        query = query.where(Category.active.is_(True))
-    rows = list(db.session.scalars(query))
-    if not rows:  # never empty once created: "childcare" cannot be deactivated
-        ensure_default_categories(territory)
-        rows = list(db.session.scalars(query))
-    return rows
-
-
-def childcare_category(territory) -> Category:
-    """The category childcare sessions book their transfers in."""
-    query = scoped_select(Category, territory).where(Category.key == CHILDCARE)
-    category = db.session.scalar(query)
-    if category is None:
-        ensure_default_categories(territory)
-        category = db.session.scalar(query)
-    return category
-
-
-def get_category(territory, category_id) -> Category | None:
-    try:
-        category_id = int(category_id)
-    except (TypeError, ValueError):
-        return None
-    return db.session.scalar(scoped_select(Category, territory).where(Category.id == category_id))
-
-
-def _clean_label(territory, label: str, category: Category | None = None) -> str:
-    label = " ".join((label or "").split())
-    if not label:
-        raise TimebankError(_("Indiquez le nom de la catégorie."))
-    if len(label) > LABEL_MAX:
-        raise TimebankError(_("Le nom d'une catégorie compte %(max)s caractères au plus.", max=LABEL_MAX))
-    same = scoped_select(Category, territory).where(func.lower(Category.label) == label.lower())
-    if category is not None:
-        same = same.where(Category.id != category.id)
-    if db.session.scalar(same) is not None:
-        raise TimebankError(_("Une catégorie porte déjà ce nom."))
-    return label
-
-
-def _key_from_label(territory, label: str) -> str:
-    """A stable ascii key ("aide-aux-courses"), unique in the territory."""
-    ascii_label = unicodedata.normalize("NFKD", label).encode("ascii", "ignore").decode().lower()
-    base = re.sub(r"[^a-z0-9]+", "-", ascii_label).strip("-")[:32].strip("-") or "categorie"
-    taken = set(db.session.scalars(select(Category.key).where(Category.territory_id == territory.id)))
-    key, number = base, 2
-    while key in taken:
-        key, number = f"{base}-{number}", number + 1
-    return key
-
-
-def add_category(territory, label: str, *, actor) -> Category:
-    categories(territory, active_only=False)  # the defaults first, so that a new key never takes theirs
-    label = _clean_label(territory, label)
-    position = db.session.scalar(
-        select(func.coalesce(func.max(Category.position), -1)).where(Category.territory_id == territory.id)
-    )
-    category = Category(
-        territory_id=territory.id, key=_key_from_label(territory, label), label=label, position=position + 1
-    )
-    try:
-        with db.session.begin_nested():
-            db.session.add(category)
-    except IntegrityError:  # another administrator added the same key at the same moment
-        raise TimebankError(_("Cette catégorie vient d'être ajoutée par quelqu'un d'autre. Rechargez la page."))
-    audit.record("timebank.category_added", actor=actor, territory=territory, obj=category, key=category.key)
-    return category
-
-
-def rename_category(territory, category: Category, label: str, *, actor) -> None:
-    label = _clean_label(territory, label, category)
-    if label == category.label:
-        return
-    previous, category.label = category.label, label
-    audit.record("timebank.category_renamed", actor=actor, territory=territory, obj=category, old=previous, new=label)
-
-
-def set_category_active(territory, category: Category, active: bool, *, actor) -> None:
-    if not active and category.key == CHILDCARE:
-        raise TimebankError(
-            _("La catégorie de la garde d'enfants ne peut pas être désactivée : les gardes l'utilisent.")
-        )
-    if category.active == active:
-        return
-    category.active = active
-    action = "timebank.category_reactivated" if active else "timebank.category_deactivated"
-    audit.record(action, actor=actor, territory=territory, obj=category, key=category.key)
-
-
-def move_category(territory, category: Category, step: int, *, actor) -> None:
-    """Move the category one place up (``step=-1``) or down (``+1``) in the list members see."""
-    ordered = categories(territory, active_only=False)
-    index = next(i for i, c in enumerate(ordered) if c.id == category.id)
-    target = index + step
-    if step not in (-1, 1) or not 0 <= target < len(ordered):
-        return
-    ordered[index], ordered[target] = ordered[target], ordered[index]
-    for position, row in enumerate(ordered):
-        row.position = position
-    audit.record("timebank.category_moved", actor=actor, territory=territory, obj=category, position=target)
 
 
 # -- posts: rules ---------------------------------------------------------------------------------------------------

@@ -7,12 +7,9 @@ cross a limit, so concurrent transfers never overdraw an account. Services never
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import aliased
 
 from platformcoop import audit
 from platformcoop.accounts.permissions import can
@@ -450,20 +447,3 @@ def movements_sum(territory, account: Account | None = None) -> int:
     if account is not None:
         query = query.where(Movement.account_id == account.id)
     return int(db.session.scalar(query))
-
-
-def minutes_exchanged(territory, start: datetime, end: datetime) -> int:
-    """Minutes moved between members in ``[start, end)``, net of the reversals of that period."""
-    base = select(func.coalesce(func.sum(Transfer.minutes), 0)).where(
-        Transfer.territory_id == territory.id, Transfer.created_at >= start, Transfer.created_at < end
-    )
-    given = int(db.session.scalar(base.where(Transfer.kind == KIND_TRANSFER)))
-    original = aliased(Transfer)
-    reversed_ = int(
-        db.session.scalar(
-            base.join(original, Transfer.reverses_id == original.id).where(
-                Transfer.kind == KIND_REVERSAL, original.kind == KIND_TRANSFER
-            )
-        )
-    )
-    return max(given - reversed_, 0)

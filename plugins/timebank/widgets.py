@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 
 from platformcoop.accounts.permissions import can
 from platformcoop.plugins import Widget
-from plugins.timebank import exchanges, services
+from plugins.timebank import exchange_queries, services
 
 
 def dashboard_widgets(territory, user) -> list[Widget]:
@@ -21,7 +21,7 @@ def dashboard_widgets(territory, user) -> list[Widget]:
     }
     if account is not None:
         context["record_url"] = url_for("timebank.record_exchange")
-        context["to_answer"] = len(exchanges.waiting_for(territory, account))
+        context["to_answer"] = len(exchange_queries.waiting_for(territory, account))
     return [
         Widget(
             title=_("Banque de temps"),

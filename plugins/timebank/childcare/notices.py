@@ -66,6 +66,12 @@ def tell_session(user, kind, territory, session, title, template, **context) -> 
     tell(user, kind, territory, session, title, template, url, session=session, when=when, deadline=deadline, **context)
 
 
+def tell_parties(kind, territory, session, title, template, **context) -> None:
+    """Tell the parent, then the caregiver, about ``session`` (see ``tell_session``)."""
+    for account in (session.parent_account, session.caregiver_account):
+        tell_session(account.user, kind, territory, session, title, template, **context)
+
+
 def tell_coordinators(territory, obj, title, template, url, *, skip=(), **context) -> None:
     skipped = {getattr(person, "id", None) for person in skip}
     for person in coordinators(territory):

@@ -14,7 +14,7 @@ from platformcoop.extensions import db
 from platformcoop.formatting import local_date, local_datetime
 from platformcoop.tenancy import scoped_select
 from plugins.timebank import services
-from plugins.timebank.childcare.notices import audit_session, tell_session
+from plugins.timebank.childcare.notices import audit_session, tell_parties, tell_session
 from plugins.timebank.childcare.queries import with_people
 from plugins.timebank.childcare.rules import KIND_REMINDER, KIND_SESSION, StaleSession
 from plugins.timebank.childcare.sessions import auto_confirm, expire, move
@@ -64,18 +64,16 @@ def _close_unanswered_requests(territory, now: datetime) -> None:
         except StaleSession:
             continue
         audit_session("cancelled", territory, session, None, reason=reason, unanswered=True)
-        for account in (session.parent_account, session.caregiver_account):
-            tell_session(
-                account.user,
-                KIND_SESSION,
-                territory,
-                session,
-                _l("Demande de garde sans réponse (%(date)s)", date=local_date(session.starts_at, territory, "short")),
-                "session_cancelled",
-                reason=reason,
-                cancelled_by=None,
-                attachments=[],
-            )
+        tell_parties(
+            KIND_SESSION,
+            territory,
+            session,
+            _l("Demande de garde sans réponse (%(date)s)", date=local_date(session.starts_at, territory, "short")),
+            "session_cancelled",
+            reason=reason,
+            cancelled_by=None,
+            attachments=[],
+        )
 
 
 def _remind_the_day_before(territory, now: datetime) -> None:
@@ -85,15 +83,13 @@ def _remind_the_day_before(territory, now: datetime) -> None:
             continue
         if session.decided_at and session.starts_at - session.decided_at < timedelta(days=1):
             continue  # accepted less than a day before: the acceptance was the reminder
-        for account in (session.parent_account, session.caregiver_account):
-            tell_session(
-                account.user,
-                KIND_REMINDER,
-                territory,
-                session,
-                _l("Rappel : garde d'enfants le %(when)s", when=local_datetime(session.starts_at, territory)),
-                "session_reminder_before",
-            )
+        tell_parties(
+            KIND_REMINDER,
+            territory,
+            session,
+            _l("Rappel : garde d'enfants le %(when)s", when=local_datetime(session.starts_at, territory)),
+            "session_reminder_before",
+        )
 
 
 def _remind_to_declare(territory, now: datetime) -> None:

@@ -11,15 +11,21 @@ from datetime import datetime, timedelta
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
 
 from platformcoop.clock import now as clock_now
 from platformcoop.extensions import db
 from platformcoop.formatting import format_duration, local_date
-from platformcoop.tenancy import scoped_select
 from plugins.timebank import services
+from plugins.timebank.categories import childcare_category
 from plugins.timebank.childcare.family import booking_obstacles, children_of
-from plugins.timebank.childcare.notices import audit_session, link, session_ics, tell_coordinators, tell_session
+from plugins.timebank.childcare.notices import (
+    audit_session,
+    link,
+    session_ics,
+    tell_coordinators,
+    tell_parties,
+    tell_session,
+)
 from plugins.timebank.childcare.rules import (
     BOOKED,
     HELD,
@@ -39,7 +45,7 @@ from plugins.timebank.childcare.rules import (
     role_of,
     weighted_minutes,
 )
-from plugins.timebank.models import CHILDCARE, Account, Category, Session
+from plugins.timebank.models import Account, Session
 from plugins.timebank.services import TimebankError
 
 
@@ -85,23 +91,7 @@ def _pay(territory, session: Session, minutes: int, actor) -> None:
 
 def childcare_category_id(territory) -> int:
     """The id of the territory's "childcare" category, created if the territory has none yet."""
-    from plugins.timebank import posts
-
-    helper = getattr(posts, "childcare_category", None)
-    if helper is not None:
-        category = helper(territory)
-        if category is not None:
-            return category.id
-    query = scoped_select(Category, territory).where(Category.key == CHILDCARE)
-    category = db.session.scalar(query)
-    if category is None:
-        try:
-            with db.session.begin_nested():
-                category = Category(territory_id=territory.id, key=CHILDCARE, label="Garde d'enfants", position=0)
-                db.session.add(category)
-        except IntegrityError:  # created meanwhile by another request
-            category = db.session.scalar(query)
-    return category.id
+    return childcare_category(territory).id
 
 
 def other_party(session: Session, actor) -> Account:
@@ -359,18 +349,7 @@ def _tell_dispute(territory, session: Session) -> None:
 
 def settle_session(territory, session: Session, actor, minutes: int, note: str) -> None:
     """A coordinator settles a dispute with a duration: one transfer parent → caregiver."""
-    require_coordinator(territory, actor)
-    _not_a_party(session, actor)
-    note = clean_text(note, required=_l("Expliquez votre décision aux deux personnes."))
-    move(
-        territory,
-        session,
-        (Session.DISPUTED,),
-        status=Session.SETTLED,
-        settled_at=clock_now(),
-        settled_by_id=actor.id,
-        settle_note=note,
-    )
+    note = _close_dispute(territory, session, actor, note, Session.SETTLED)
     _pay(territory, session, minutes, actor)
     audit_session("settled", territory, session, actor, minutes=minutes, note=note)
     _tell_decision(territory, session, "session_settled")
@@ -378,33 +357,35 @@ def settle_session(territory, session: Session, actor, minutes: int, note: str) 
 
 def void_session(territory, session: Session, actor, note: str) -> None:
     """A coordinator closes a dispute without any transfer."""
+    note = _close_dispute(territory, session, actor, note, Session.VOIDED)
+    audit_session("voided", territory, session, actor, note=note)
+    _tell_decision(territory, session, "session_voided")
+
+
+def _close_dispute(territory, session: Session, actor, note: str, status: str) -> str:
+    """The coordinator's decision on a disputed session (not one they are a party to), with the note for both
+    people; returns the cleaned note."""
     require_coordinator(territory, actor)
-    _not_a_party(session, actor)
+    if role_of(session, actor) is not None:
+        raise TimebankError(_("Un autre coordinateur doit régler ce litige : vous y êtes partie."))
     note = clean_text(note, required=_l("Expliquez votre décision aux deux personnes."))
     move(
         territory,
         session,
         (Session.DISPUTED,),
-        status=Session.VOIDED,
+        status=status,
         settled_at=clock_now(),
         settled_by_id=actor.id,
         settle_note=note,
     )
-    audit_session("voided", territory, session, actor, note=note)
-    _tell_decision(territory, session, "session_voided")
-
-
-def _not_a_party(session: Session, actor) -> None:
-    if role_of(session, actor) is not None:
-        raise TimebankError(_("Un autre coordinateur doit régler ce litige : vous y êtes partie."))
+    return note
 
 
 def _tell_decision(territory, session: Session, template: str) -> None:
     title = _l(
         "Décision des coordinateurs sur la garde du %(date)s", date=local_date(session.starts_at, territory, "short")
     )
-    for account in (session.parent_account, session.caregiver_account):
-        tell_session(account.user, KIND_SESSION, territory, session, title, template)
+    tell_parties(KIND_SESSION, territory, session, title, template)
 
 
 def auto_confirm(territory, session: Session, now: datetime) -> bool:
@@ -436,19 +417,10 @@ def auto_confirm(territory, session: Session, now: datetime) -> bool:
         _tell_dispute(territory, session)
         return False
     audit_session("confirmed", territory, session, None, minutes=minutes, automatic=True)
-    for account in (session.parent_account, session.caregiver_account):
-        tell_session(
-            account.user,
-            KIND_SESSION,
-            territory,
-            session,
-            _l(
-                "Heures de garde confirmées automatiquement (%(date)s)",
-                date=local_date(session.starts_at, territory, "short"),
-            ),
-            "session_confirmed",
-            automatic=True,
-        )
+    title = _l(
+        "Heures de garde confirmées automatiquement (%(date)s)", date=local_date(session.starts_at, territory, "short")
+    )
+    tell_parties(KIND_SESSION, territory, session, title, "session_confirmed", automatic=True)
     return True
 
 
@@ -456,15 +428,7 @@ def expire(territory, session: Session, now: datetime) -> None:
     """The parent did not answer in time and the territory's policy is ``expire``: no transfer."""
     move(territory, session, (Session.DECLARED,), status=Session.EXPIRED)
     audit_session("expired", territory, session, None)
-    for account in (session.parent_account, session.caregiver_account):
-        tell_session(
-            account.user,
-            KIND_SESSION,
-            territory,
-            session,
-            _l(
-                "Garde d'enfants expirée sans confirmation (%(date)s)",
-                date=local_date(session.starts_at, territory, "short"),
-            ),
-            "session_expired",
-        )
+    title = _l(
+        "Garde d'enfants expirée sans confirmation (%(date)s)", date=local_date(session.starts_at, territory, "short")
+    )
+    tell_parties(KIND_SESSION, territory, session, title, "session_expired")

@@ -73,16 +73,17 @@ def verify(territory, account: Account, actor, note: str = "") -> None:
     note = clean_text(note)
     if account.user_id == actor.id:
         raise TimebankError(_("Un autre coordinateur doit vérifier votre propre demande."))
-    _move_vetting(
+    _decide(
         territory,
         account,
+        actor,
+        note,
+        "verified",
         (CHILDCARE_REQUESTED,),
         childcare_status=CHILDCARE_VERIFIED,
         childcare_verified_at=clock_now(),
         childcare_verified_by_id=actor.id,
-        childcare_decision_note=note,
     )
-    audit.record("timebank.vetting_verified", actor=actor, territory=territory, obj=account, note=note)
     _tell_vetting(territory, account, _l("Vous pouvez proposer de la garde d'enfants"), "vetting_verified", note)
 
 
@@ -90,14 +91,7 @@ def refuse(territory, account: Account, actor, note: str) -> None:
     """A coordinator turns the request down, with a note for the member."""
     require_coordinator(territory, actor)
     note = clean_text(note, required=_l("Expliquez votre décision à la personne."))
-    _move_vetting(
-        territory,
-        account,
-        (CHILDCARE_REQUESTED,),
-        childcare_status=CHILDCARE_REFUSED,
-        childcare_decision_note=note,
-    )
-    audit.record("timebank.vetting_refused", actor=actor, territory=territory, obj=account, note=note)
+    _decide(territory, account, actor, note, "refused", (CHILDCARE_REQUESTED,), childcare_status=CHILDCARE_REFUSED)
     _tell_vetting(territory, account, _l("Votre demande pour garder des enfants"), "vetting_refused", note)
 
 
@@ -105,20 +99,27 @@ def withdraw(territory, account: Account, actor, note: str) -> None:
     """A coordinator withdraws a verification; the caregiver's upcoming sessions are cancelled, parents told."""
     require_coordinator(territory, actor)
     note = clean_text(note, required=_l("Expliquez votre décision à la personne."))
-    _move_vetting(
+    _decide(
         territory,
         account,
+        actor,
+        note,
+        "withdrawn",
         (CHILDCARE_VERIFIED,),
         childcare_status=CHILDCARE_REFUSED,
         childcare_verified_at=None,
         childcare_verified_by_id=None,
-        childcare_decision_note=note,
     )
-    audit.record("timebank.vetting_withdrawn", actor=actor, territory=territory, obj=account, note=note)
     reason = _("La personne qui devait garder n'est plus vérifiée pour la garde d'enfants.")
     for session in upcoming_sessions(territory, caregiver=account):
         cancel(territory, session, actor, reason, [session.parent_account], late_allowed=False)
     _tell_vetting(territory, account, _l("Votre vérification pour la garde d'enfants"), "vetting_withdrawn", note)
+
+
+def _decide(territory, account: Account, actor, note: str, decision: str, expected: tuple[str, ...], **values) -> None:
+    """A coordinator's decision, kept with its note and audited (``timebank.vetting_<decision>``)."""
+    _move_vetting(territory, account, expected, childcare_decision_note=note, **values)
+    audit.record(f"timebank.vetting_{decision}", actor=actor, territory=territory, obj=account, note=note)
 
 
 def _tell_vetting(territory, account: Account, title, template: str, note: str) -> None:

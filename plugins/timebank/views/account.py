@@ -21,7 +21,7 @@ from platformcoop.admin.pagination import page_args, paginate, requested_page
 from platformcoop.extensions import db
 from platformcoop.formatting import format_duration
 from platformcoop.tenancy import scoped_select
-from plugins.timebank import exchanges, services
+from plugins.timebank import exchange_queries, exchanges, services
 from plugins.timebank.forms import DeclineForm, ExchangeForm, JoinForm
 from plugins.timebank.models import Account, Exchange, Movement, Post, Transfer
 from plugins.timebank.services import TimebankError
@@ -142,8 +142,8 @@ def index():
         "timebank/index.html",
         account=account,
         limits=_limits(g.territory),
-        to_answer=exchanges.waiting_for(g.territory, account),
-        sent=exchanges.sent_by(g.territory, account),
+        to_answer=exchange_queries.waiting_for(g.territory, account),
+        sent=exchange_queries.sent_by(g.territory, account),
         lines=history_lines(g.territory, movements),
         more_history=len(movements) == RECENT_MOVEMENTS,
         action_form=ActionForm(formdata=None),
@@ -190,7 +190,7 @@ def _partner_or_404(me: Account, raw: str | None) -> Account | None:
     person, an unknown id). None when nothing was chosen."""
     if not raw:
         return None
-    account = exchanges.partner_account(g.territory, me, _int_or_404(raw))
+    account = exchange_queries.partner_account(g.territory, me, _int_or_404(raw))
     if account is None:
         abort(404)
     return account
@@ -224,9 +224,9 @@ def record_exchange():
     me = _my_open_account()
     if me is None:
         return redirect(url_for("timebank.index"))
-    people = exchanges.partner_choices(g.territory, me)
+    people = exchange_queries.partner_choices(g.territory, me)
     direction = "given" if "receiver_id" in request.args else "received"
-    form = ExchangeForm(g.territory, exchanges.exchange_categories(g.territory), people, direction=direction)
+    form = ExchangeForm(g.territory, exchange_queries.exchange_categories(g.territory), people, direction=direction)
     if request.method == "GET":
         _prefill(form, people)
         return _exchange_form(form)
@@ -276,7 +276,7 @@ def _recorded_message(exchange: Exchange) -> str:
 
 def _visible_exchange_or_404(exchange_id: int) -> Exchange:
     """The exchange, for its two people and the coordinators; 404 for anyone else and across territories."""
-    exchange = exchanges.load_exchange(g.territory, exchange_id)
+    exchange = exchange_queries.load_exchange(g.territory, exchange_id)
     if exchange is None:
         abort(404)
     if not (exchanges.is_party(exchange, current_user) or can(current_user, "timebank.coordinate", g.territory)):

@@ -1,4 +1,5 @@
-"""Childcare: children and emergency contact, asking to offer childcare, sessions; the vetting and disputes queues.
+"""Childcare: children and emergency contact, asking to offer childcare, sessions. The coordinators' vetting and
+disputes queues are in ``childcare_queues.py``.
 
 Every view: load (scoped by territory) → check who may see it (404) and who may do it (403) → call the service →
 commit, or roll back and show the French refusal with a 4xx status.
@@ -19,7 +20,6 @@ from platformcoop.extensions import db
 from platformcoop.tenancy import get_or_404, scoped_select
 from platformcoop.web import current_locale
 from plugins.timebank import childcare, services
-from plugins.timebank.childcare import NotAllowed, StaleSession
 from plugins.timebank.forms_childcare import (
     ChildForm,
     DeclareForm,
@@ -27,33 +27,22 @@ from plugins.timebank.forms_childcare import (
     OptionalReasonForm,
     ReasonForm,
     SessionRequestForm,
-    SettleForm,
-    VettingDecisionForm,
     VettingRequestForm,
-    VoidForm,
     choices,
 )
 from plugins.timebank.models import CHILDCARE_REFUSED, CHILDCARE_REQUESTED, CHILDCARE_VERIFIED, Account, Child, Session
 from plugins.timebank.services import TimebankError
 from plugins.timebank.views import bp
+from plugins.timebank.views.common import attempt, member_account_or_redirect, refusal_status, save_form
 
 TAB = "timebank.childcare"
-COORDINATION_TAB = "timebank.coordination"
 
 
-def _my_account() -> Account | None:
-    account = services.member_account(g.territory, current_user)
-    if account is None:
-        flash(_("Ouvrez d'abord votre compte de temps : c'est la première étape de la banque de temps."), "warning")
-    return account
-
-
-def _to_the_account_page():
-    return redirect(url_for("timebank.index"))
-
-
-def _refusal_status(error: TimebankError) -> int:
-    return 409 if isinstance(error, StaleSession) else 422
+def _my_account():
+    """(the member's account, None), or (None, the redirect to the account page where they open it)."""
+    return member_account_or_redirect(
+        _("Ouvrez d'abord votre compte de temps : c'est la première étape de la banque de temps.")
+    )
 
 
 def _when(session: Session, actual: bool = False) -> str:
@@ -61,7 +50,7 @@ def _when(session: Session, actual: bool = False) -> str:
     return childcare.period_label(g.territory, start, end, current_locale())
 
 
-def _page_helpers() -> dict:
+def page_helpers() -> dict:
     return {
         "when": _when,
         "status_labels": childcare.STATUS_LABELS,
@@ -77,9 +66,9 @@ def _page_helpers() -> dict:
 @bp.route("/garde/", endpoint="childcare")
 @permission_required("territory.use")
 def childcare_home():
-    account = _my_account()
-    if account is None:
-        return _to_the_account_page()
+    account, refused = _my_account()
+    if refused is not None:
+        return refused
     return render_template(
         "timebank/childcare/home.html",
         account=account,
@@ -88,34 +77,30 @@ def childcare_home():
         caregivers=childcare.verified_caregivers(g.territory, exclude=account),
         obstacles=childcare.booking_obstacles(g.territory, account),
         timebank_tab=TAB,
-        **_page_helpers(),
+        **page_helpers(),
     )
 
 
 @bp.route("/garde/proposer", methods=["GET", "POST"])
 @permission_required("territory.use")
 def ask_vetting():
-    account = _my_account()
-    if account is None:
-        return _to_the_account_page()
+    account, refused = _my_account()
+    if refused is not None:
+        return refused
     form = VettingRequestForm()
     status = 200
     if account.childcare_status in (CHILDCARE_REQUESTED, CHILDCARE_VERIFIED):
         form = None  # the page says where the request stands
         status = 409 if request.method == "POST" else 200
-    elif form.validate_on_submit():
-        try:
-            childcare.request_vetting(g.territory, account, form.note.data)
-        except TimebankError as error:
-            db.session.rollback()
-            form.form_errors.append(str(error))
-            status = 422
-        else:
-            db.session.commit()
-            flash(_("Votre demande est envoyée. Un coordinateur va vous contacter pour vous rencontrer."), "success")
-            return redirect(url_for("timebank.childcare"))
-    elif request.method == "POST":
-        status = 422
+    else:
+        done, status = save_form(
+            form,
+            lambda: childcare.request_vetting(g.territory, account, form.note.data),
+            _("Votre demande est envoyée. Un coordinateur va vous contacter pour vous rencontrer."),
+            lambda _result: url_for("timebank.childcare"),
+        )
+        if done is not None:
+            return done
     return (
         render_template(
             "timebank/childcare/ask_vetting.html",
@@ -141,41 +126,33 @@ def _my_child(account: Account, child_id: int) -> Child:
 @bp.route("/garde/enfants/ajouter", methods=["GET", "POST"])
 @permission_required("territory.use")
 def add_child():
-    account = _my_account()
-    if account is None:
-        return _to_the_account_page()
+    account, refused = _my_account()
+    if refused is not None:
+        return refused
     return _child_form(account, None)
 
 
 @bp.route("/garde/enfants/<int:child_id>/modifier", methods=["GET", "POST"])
 @permission_required("territory.use")
 def edit_child(child_id: int):
-    account = _my_account()
-    if account is None:
-        return _to_the_account_page()
+    account, refused = _my_account()
+    if refused is not None:
+        return refused
     return _child_form(account, _my_child(account, child_id))
 
 
 def _child_form(account: Account, child: Child | None):
     form = ChildForm(obj=child)
-    status = 200
-    if form.validate_on_submit():
+
+    def save():
         values = {"first_name": form.first_name.data, "birth_year": form.birth_year.data, "notes": form.notes.data}
-        try:
-            if child is None:
-                childcare.add_child(g.territory, account, **values)
-            else:
-                childcare.update_child(g.territory, child, **values)
-        except TimebankError as error:
-            db.session.rollback()
-            form.form_errors.append(str(error))
-            status = 422
-        else:
-            db.session.commit()
-            flash(_("Les informations de l'enfant sont enregistrées."), "success")
-            return redirect(url_for("timebank.childcare") + "#enfants")
-    elif request.method == "POST":
-        status = 422
+        if child is None:
+            return childcare.add_child(g.territory, account, **values)
+        return childcare.update_child(g.territory, child, **values)
+
+    done, status = save_form(form, save, _("Les informations de l'enfant sont enregistrées."), _children_section)
+    if done is not None:
+        return done
     page = render_template(
         "timebank/childcare/child_form.html", form=form, child=child, action_form=ActionForm(), timebank_tab=TAB
     )
@@ -185,9 +162,9 @@ def _child_form(account: Account, child: Child | None):
 @bp.route("/garde/enfants/<int:child_id>/supprimer", methods=["POST"])
 @permission_required("territory.use")
 def delete_child(child_id: int):
-    account = _my_account()
-    if account is None:
-        return _to_the_account_page()
+    account, refused = _my_account()
+    if refused is not None:
+        return refused
     child = _my_child(account, child_id)
     if not ActionForm().validate_on_submit():
         abort(400)
@@ -199,34 +176,32 @@ def delete_child(child_id: int):
         return redirect(url_for("timebank.edit_child", child_id=child.id))
     db.session.commit()
     flash(_("L'enfant est retiré de votre profil."), "success")
-    return redirect(url_for("timebank.childcare") + "#enfants")
+    return redirect(_children_section())
+
+
+def _children_section(_result=None) -> str:
+    return url_for("timebank.childcare") + "#enfants"
 
 
 @bp.route("/garde/contact-urgence", methods=["GET", "POST"])
 @permission_required("territory.use")
 def emergency_contact():
-    account = _my_account()
-    if account is None:
-        return _to_the_account_page()
+    account, refused = _my_account()
+    if refused is not None:
+        return refused
     form = EmergencyContactForm(
         data={"name": account.emergency_contact_name, "phone": account.emergency_contact_phone}
         if request.method == "GET"
         else None
     )
-    status = 200
-    if form.validate_on_submit():
-        try:
-            childcare.set_emergency_contact(g.territory, account, form.name.data, form.phone.data)
-        except TimebankError as error:
-            db.session.rollback()
-            form.form_errors.append(str(error))
-            status = 422
-        else:
-            db.session.commit()
-            flash(_("Le contact d'urgence est enregistré."), "success")
-            return redirect(url_for("timebank.childcare") + "#enfants")
-    elif request.method == "POST":
-        status = 422
+    done, status = save_form(
+        form,
+        lambda: childcare.set_emergency_contact(g.territory, account, form.name.data, form.phone.data),
+        _("Le contact d'urgence est enregistré."),
+        _children_section,
+    )
+    if done is not None:
+        return done
     return render_template("timebank/childcare/emergency_contact.html", form=form, timebank_tab=TAB), status
 
 
@@ -237,9 +212,9 @@ def emergency_contact():
 @permission_required("territory.use")
 def new_session():
     """``?caregiver_id=<user id>`` preselects the caregiver."""
-    account = _my_account()
-    if account is None:
-        return _to_the_account_page()
+    account, refused = _my_account()
+    if refused is not None:
+        return refused
     caregivers = childcare.verified_caregivers(g.territory, exclude=account)
     children = childcare.children_of(g.territory, account)
     form = SessionRequestForm()
@@ -268,7 +243,7 @@ def new_session():
             children=children,
             obstacles=childcare.booking_obstacles(g.territory, account),
             timebank_tab=TAB,
-            **_page_helpers(),
+            **page_helpers(),
         ),
         status,
     )
@@ -329,7 +304,7 @@ def _render_session(session: Session, status: int = 200, **forms):
         credited=session.minutes or childcare.credited_minutes(g.territory, session),
         timebank_tab=TAB,
         **forms,
-        **_page_helpers(),
+        **page_helpers(),
     )
     return page, status
 
@@ -348,18 +323,18 @@ def _act(session_id: int, action, form, done_message: str, form_name: str | None
         forms = {form_name: form} if form_name else {}
         flash(_("Le formulaire contient des erreurs : voyez ci-dessous."), "error")
         return _render_session(session, 422, **forms)
-    try:
-        action(g.territory, session, current_user, **kwargs)
-    except NotAllowed:
-        db.session.rollback()
-        abort(403)
-    except TimebankError as error:
-        db.session.rollback()
+    error = attempt(lambda: action(g.territory, session, current_user, **kwargs))
+    if error is not None:
         flash(str(error), "error")
-        return _render_session(db.session.get(Session, session.id), _refusal_status(error))
+        return _render_session(db.session.get(Session, session.id), refusal_status(error))
     db.session.commit()
     flash(done_message, "success")
     return redirect(url_for("timebank.session", session_id=session.id))
+
+
+def _act_with_reason(session_id: int, action, form, form_name: str, done_message: str):
+    """``_act`` for the actions that take the person's words (``reason``), shown again with the form if refused."""
+    return _act(session_id, action, form, done_message, form_name, reason=form.reason.data)
 
 
 @bp.route("/garde/<int:session_id>/accepter", methods=["POST"])
@@ -376,28 +351,24 @@ def accept_session(session_id: int):
 @bp.route("/garde/<int:session_id>/refuser", methods=["POST"])
 @permission_required("territory.use")
 def decline_session(session_id: int):
-    form = OptionalReasonForm(prefix="refus")
-    return _act(
+    return _act_with_reason(
         session_id,
         childcare.decline_session,
-        form,
-        _("Vous avez refusé la demande. Le parent est prévenu."),
+        OptionalReasonForm(prefix="refus"),
         "decline_form",
-        reason=form.reason.data,
+        _("Vous avez refusé la demande. Le parent est prévenu."),
     )
 
 
 @bp.route("/garde/<int:session_id>/annuler", methods=["POST"])
 @permission_required("territory.use")
 def cancel_session(session_id: int):
-    form = OptionalReasonForm(prefix="annulation")
-    return _act(
+    return _act_with_reason(
         session_id,
         childcare.cancel_session,
-        form,
-        _("La garde est annulée. L'autre personne est prévenue."),
+        OptionalReasonForm(prefix="annulation"),
         "cancel_form",
-        reason=form.reason.data,
+        _("La garde est annulée. L'autre personne est prévenue."),
     )
 
 
@@ -415,14 +386,12 @@ def confirm_session(session_id: int):
 @bp.route("/garde/<int:session_id>/contester", methods=["POST"])
 @permission_required("territory.use")
 def dispute_session(session_id: int):
-    form = ReasonForm()
-    return _act(
+    return _act_with_reason(
         session_id,
         childcare.dispute_session,
-        form,
-        _("Votre contestation est envoyée aux coordinateurs. Aucune heure n'est transférée pour l'instant."),
+        ReasonForm(),
         "dispute_form",
-        reason=form.reason.data,
+        _("Votre contestation est envoyée aux coordinateurs. Aucune heure n'est transférée pour l'instant."),
     )
 
 
@@ -437,16 +406,14 @@ def declare_session(session_id: int):
         _prefill_with_planned_times(form, session)
     status = 200
     if form.validate_on_submit():
-        try:
-            start, end = childcare.local_interval(g.territory, *form.times())
-            childcare.declare_session(g.territory, session, current_user, start, end)
-        except NotAllowed:
-            db.session.rollback()
-            abort(403)
-        except TimebankError as error:
-            db.session.rollback()
+        error = attempt(
+            lambda: childcare.declare_session(
+                g.territory, session, current_user, *childcare.local_interval(g.territory, *form.times())
+            )
+        )
+        if error is not None:
             form.form_errors.append(str(error))
-            status = _refusal_status(error)
+            status = refusal_status(error)
             session = db.session.get(Session, session_id)
         else:
             db.session.commit()
@@ -455,7 +422,7 @@ def declare_session(session_id: int):
     elif request.method == "POST":
         status = 422
     page = render_template(
-        "timebank/childcare/declare.html", session=session, form=form, timebank_tab=TAB, **_page_helpers()
+        "timebank/childcare/declare.html", session=session, form=form, timebank_tab=TAB, **page_helpers()
     )
     return page, status
 
@@ -468,115 +435,3 @@ def _prefill_with_planned_times(form: DeclareForm, session: Session) -> None:
     form.day.data = start.date()
     form.start.data = start.strftime("%H:%M")
     form.end.data = end.strftime("%H:%M")
-
-
-# -- the coordinators' queues ----------------------------------------------------------------------------------------
-
-VETTING_DECISIONS = {"verifier": childcare.verify, "refuser": childcare.refuse, "retirer": childcare.withdraw}
-
-
-@bp.route("/coordination/verifications/")
-@permission_required("timebank.coordinate")
-def vetting_queue(forms: dict | None = None, status: int = 200):
-    requests = childcare.vetting_requests(g.territory)
-    caregivers = childcare.verified_caregivers(g.territory, bookable_only=False)
-    forms = forms or {}
-    for account in requests + caregivers:
-        forms.setdefault(account.id, VettingDecisionForm(formdata=None, prefix=f"compte-{account.id}"))
-    page = render_template(
-        "timebank/childcare/vetting_queue.html",
-        requests=requests,
-        caregivers=caregivers,
-        forms=forms,
-        timebank_tab=COORDINATION_TAB,
-        account_label=services.account_label,
-    )
-    return page, status
-
-
-@bp.route("/coordination/verifications/<int:account_id>/<decision>", methods=["POST"])
-@permission_required("timebank.coordinate")
-def decide_vetting(account_id: int, decision: str):
-    if decision not in VETTING_DECISIONS:
-        abort(404)
-    account = get_or_404(Account, account_id)
-    if account.user_id is None:
-        abort(404)
-    form = VettingDecisionForm(prefix=f"compte-{account.id}")
-    if not form.validate_on_submit():
-        return vetting_queue({account.id: form}, 422)
-    try:
-        VETTING_DECISIONS[decision](g.territory, account, current_user, form.note.data or "")
-    except NotAllowed:
-        db.session.rollback()
-        abort(403)
-    except TimebankError as error:
-        db.session.rollback()
-        form.note.errors = [*form.note.errors, str(error)]
-        return vetting_queue({account.id: form}, _refusal_status(error))
-    db.session.commit()
-    name = services.account_label(account)
-    messages = {
-        "verifier": _("%(name)s est vérifié(e) pour la garde d'enfants.", name=name),
-        "refuser": _("La demande de %(name)s est refusée ; la personne est prévenue.", name=name),
-        "retirer": _("La vérification de %(name)s est retirée ; ses gardes à venir sont annulées.", name=name),
-    }
-    flash(messages[decision], "success")
-    return redirect(url_for("timebank.vetting_queue"))
-
-
-@bp.route("/coordination/litiges/")
-@permission_required("timebank.coordinate")
-def disputes_queue(forms: dict | None = None, status: int = 200):
-    disputes = childcare.disputed_sessions(g.territory)
-    forms = forms or {}
-    for session in disputes:
-        credited = childcare.credited_minutes(g.territory, session) if session.actual_start else 0
-        forms.setdefault(
-            ("regler", session.id),
-            SettleForm(
-                formdata=None,
-                prefix=f"regler-{session.id}",
-                data={"hours": credited // 60, "minutes": credited % 60},
-            ),
-        )
-        forms.setdefault(("annuler", session.id), VoidForm(formdata=None, prefix=f"annuler-{session.id}"))
-    page = render_template(
-        "timebank/childcare/disputes_queue.html",
-        disputes=disputes,
-        forms=forms,
-        late=childcare.late_cancellations(g.territory, now() - timedelta(days=30)),
-        timebank_tab=COORDINATION_TAB,
-        **_page_helpers(),
-    )
-    return page, status
-
-
-@bp.route("/coordination/litiges/<int:session_id>/<decision>", methods=["POST"])
-@permission_required("timebank.coordinate")
-def decide_dispute(session_id: int, decision: str):
-    if decision not in ("regler", "annuler"):
-        abort(404)
-    session = get_or_404(Session, session_id)
-    form_class = SettleForm if decision == "regler" else VoidForm
-    form = form_class(prefix=f"{decision}-{session.id}")
-    if not form.validate_on_submit():
-        return disputes_queue({(decision, session.id): form}, 422)
-    try:
-        if decision == "regler":
-            childcare.settle_session(g.territory, session, current_user, form.total(), form.note.data)
-        else:
-            childcare.void_session(g.territory, session, current_user, form.note.data)
-    except NotAllowed:
-        db.session.rollback()
-        abort(403)
-    except TimebankError as error:
-        db.session.rollback()
-        form.form_errors.append(str(error))
-        return disputes_queue({(decision, session.id): form}, _refusal_status(error))
-    db.session.commit()
-    if decision == "regler":
-        flash(_("Le litige est réglé : les heures sont transférées et les deux personnes prévenues."), "success")
-    else:
-        flash(_("La garde est annulée sans transfert ; les deux personnes sont prévenues."), "success")
-    return redirect(url_for("timebank.disputes_queue"))

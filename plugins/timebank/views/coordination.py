@@ -210,23 +210,21 @@ def manual_credit(account_id: int):
     if not form.validate_on_submit():
         return _render_account(account, credit_form=form, status=400)
     reason = form.reason.data.strip()
-    try:
-        record = services.manual_credit(
+    return _account_operation(
+        account,
+        lambda: services.manual_credit(
             g.territory,
             account,
             form.total_minutes(),
             actor=current_user,
             reason=reason,
             exceed_limits=form.exceed_limits.data,
-        )
-    except services.TimebankError as error:
-        db.session.rollback()
-        form.form_errors.append(str(error))
-        return _render_account(get_or_404(Account, account_id), credit_form=form, status=422)
-    _tell_members([record], reason)
-    db.session.commit()
-    flash(_("Le crédit de %(duration)s est enregistré.", duration=format_duration(record.minutes)), "success")
-    return redirect(url_for("timebank.member_account", account_id=account.id))
+        ),
+        reason,
+        _("Le crédit de %(duration)s est enregistré."),
+        form,
+        "credit_form",
+    )
 
 
 @bp.route("/coordination/comptes/<int:account_id>/corriger", methods=["POST"])
@@ -239,18 +237,32 @@ def correction(account_id: int):
     other = get_or_404(Account, form.other_account.data)  # an id of another territory: 404
     source, destination = (other, account) if form.direction.data == "in" else (account, other)
     reason = form.reason.data.strip()
-    try:
-        record = services.correction(
+    return _account_operation(
+        account,
+        lambda: services.correction(
             g.territory, source, destination, form.total_minutes(), actor=current_user, reason=reason
-        )
+        ),
+        reason,
+        _("La correction de %(duration)s est enregistrée."),
+        form,
+        "correction_form",
+    )
+
+
+def _account_operation(account: Account, operation, reason: str, done_message: str, form, form_name: str):
+    """A credit or a correction on the account's page: done, the members told and committed, then back to the page
+    with ``done_message`` (its ``%(duration)s`` filled in); refused, the page again with the form's error (422)."""
+    account_id = account.id
+    try:
+        record = operation()
     except services.TimebankError as error:
         db.session.rollback()
         form.form_errors.append(str(error))
-        return _render_account(get_or_404(Account, account_id), correction_form=form, status=422)
+        return _render_account(get_or_404(Account, account_id), status=422, **{form_name: form})
     _tell_members([record], reason)
     db.session.commit()
-    flash(_("La correction de %(duration)s est enregistrée.", duration=format_duration(record.minutes)), "success")
-    return redirect(url_for("timebank.member_account", account_id=account.id))
+    flash(done_message % {"duration": format_duration(record.minutes)}, "success")
+    return redirect(url_for("timebank.member_account", account_id=account_id))
 
 
 # -- reports --------------------------------------------------------------------------------------------------------
@@ -283,28 +295,17 @@ def reports_members_csv():
 @permission_required("timebank.coordinate")
 def reports_transfers():
     form, period, valid = _transfers_filters()
-    return _render(
-        "reports_transfers.html",
-        form=form,
-        period=period,
-        period_valid=valid,
-        page=paginate(_transfers_statement(form, period, valid), requested_page(), scalars=False),
-        csv_args=_csv_args(period),
-        kind_label=reports.kind_label,
+    statement = _transfers_statement(form, period, valid)
+    return _period_page(
+        "reports_transfers.html", form, period, valid, statement, scalars=False, kind_label=reports.kind_label
     )
 
 
 @bp.route("/coordination/rapports/echanges.csv")
 @permission_required("timebank.coordinate")
 def reports_transfers_csv():
-    form, period, valid = _transfers_filters()
-    if not valid:
-        abort(400)
-    statement = _transfers_statement(form, period, valid)
-    return _csv(
-        f"echanges-{period.first_day:%Y%m%d}-{period.last_day:%Y%m%d}",
-        reports.transfers_header(),
-        reports.transfers_rows(statement),
+    return _period_csv(
+        "echanges", _transfers_filters, _transfers_statement, reports.transfers_header, reports.transfers_rows
     )
 
 
@@ -312,13 +313,12 @@ def reports_transfers_csv():
 @permission_required("timebank.coordinate")
 def reports_sessions():
     form, period, valid = _sessions_filters()
-    return _render(
+    return _period_page(
         "reports_sessions.html",
-        form=form,
-        period=period,
-        period_valid=valid,
-        page=paginate(_sessions_statement(form, period, valid), requested_page()),
-        csv_args=_csv_args(period),
+        form,
+        period,
+        valid,
+        _sessions_statement(form, period, valid),
         summary=reports.sessions_summary(g.territory, period.start, period.end),
         status_labels=reports.SESSION_STATUS_LABELS,
     )
@@ -327,14 +327,24 @@ def reports_sessions():
 @bp.route("/coordination/rapports/gardes.csv")
 @permission_required("timebank.coordinate")
 def reports_sessions_csv():
-    form, period, valid = _sessions_filters()
+    return _period_csv("gardes", _sessions_filters, _sessions_statement, reports.sessions_header, reports.sessions_rows)
+
+
+def _period_page(template: str, form, period: Period, valid: bool, statement, *, scalars: bool = True, **context):
+    """A report over a period: a page of ``statement``, the filters, and the link to the same as CSV."""
+    page = paginate(statement, requested_page(), scalars=scalars)
+    return _render(
+        template, form=form, period=period, period_valid=valid, page=page, csv_args=_csv_args(period), **context
+    )
+
+
+def _period_csv(name: str, filters, statement, header, rows):
+    """All of a report over a period as CSV; 400 when the filters are wrong (the page shows why)."""
+    form, period, valid = filters()
     if not valid:
         abort(400)
-    statement = _sessions_statement(form, period, valid)
     return _csv(
-        f"gardes-{period.first_day:%Y%m%d}-{period.last_day:%Y%m%d}",
-        reports.sessions_header(),
-        reports.sessions_rows(statement),
+        f"{name}-{period.first_day:%Y%m%d}-{period.last_day:%Y%m%d}", header(), rows(statement(form, period, valid))
     )
 
 

@@ -15,11 +15,13 @@ from platformcoop.messaging import services as messaging
 from platformcoop.messaging.forms import MessageForm
 from platformcoop.moderation import is_hidden
 from platformcoop.tenancy import get_or_404
+from plugins.timebank import categories as category_rules
 from plugins.timebank import posts, services
 from plugins.timebank.forms_posts import KIND_FILTERS, CategoryForm, PostForm, PostSearchForm
 from plugins.timebank.models import CHILDCARE, CHILDCARE_VERIFIED, Category, Post
 from plugins.timebank.services import TimebankError
 from plugins.timebank.views import bp
+from plugins.timebank.views.common import member_account_or_redirect, save_form
 
 TAB = "timebank.posts"
 
@@ -33,9 +35,9 @@ def _reportable_posts(state) -> None:
 def _categories(active_only: bool = True) -> list[Category]:
     """The territory's categories; a territory that switched the module on before categories existed gets the
     defaults now, committed at once."""
-    if posts.ensure_default_categories(g.territory):
+    if category_rules.ensure_default_categories(g.territory):
         db.session.commit()
-    return posts.categories(g.territory, active_only=active_only)
+    return category_rules.categories(g.territory, active_only=active_only)
 
 
 # -- the list -------------------------------------------------------------------------------------------------------
@@ -74,15 +76,10 @@ def posts_list():
 
 
 def _require_account():
-    """The member's time account, or a redirect to the module's home (where they join: the charter)."""
-    account = services.member_account(g.territory, current_user)
-    if account is None:
-        flash(
-            _("Pour publier une annonce, rejoignez d'abord la banque de temps : lisez et acceptez sa charte."),
-            "warning",
-        )
-        return None, redirect(url_for("timebank.index"))
-    return account, None
+    """(the member's time account, None), or (None, a redirect to the module's home, where they join: the charter)."""
+    return member_account_or_redirect(
+        _("Pour publier une annonce, rejoignez d'abord la banque de temps : lisez et acceptez sa charte.")
+    )
 
 
 def _post_form(categories: list[Category], post: Post | None = None) -> PostForm:
@@ -103,27 +100,15 @@ def new_post():
     form = _post_form(_categories())
     if request.method == "GET" and request.args.get("type") in KIND_FILTERS:
         form.kind.data = KIND_FILTERS[request.args["type"]]
-    status = 200
-    if form.validate_on_submit():
-        try:
-            post = posts.create_post(g.territory, current_user, form.fields_for_service())
-        except TimebankError as error:
-            db.session.rollback()
-            form.form_errors.append(str(error))
-            status = 422
-        else:
-            db.session.commit()
-            flash(_("Votre annonce est publiée."), "success")
-            return redirect(url_for("timebank.post", post_id=post.id))
-    elif form.is_submitted():
-        status = 422
-    return render_template(
-        "timebank/posts/form.html",
-        form=form,
-        post=None,
-        childcare_verified=account.childcare_status == CHILDCARE_VERIFIED,
-        timebank_tab=TAB,
-    ), status
+    done, status = save_form(
+        form,
+        lambda: posts.create_post(g.territory, current_user, form.fields_for_service()),
+        _("Votre annonce est publiée."),
+        lambda post: url_for("timebank.post", post_id=post.id),
+    )
+    if done is not None:
+        return done
+    return _post_form_page(form, None, account, status)
 
 
 @bp.route("/annonces/<int:post_id>/modifier", methods=["GET", "POST"])
@@ -141,27 +126,26 @@ def edit_post(post_id: int):
     if refused is not None:
         return refused
     form = _post_form(_categories(), post)
-    status = 200
-    if form.validate_on_submit():
-        try:
-            posts.update_post(g.territory, post, current_user, form.fields_for_service())
-        except TimebankError as error:
-            db.session.rollback()
-            form.form_errors.append(str(error))
-            status = 422
-        else:
-            db.session.commit()
-            flash(_("Votre annonce est modifiée."), "success")
-            return redirect(url_for("timebank.post", post_id=post.id))
-    elif form.is_submitted():
-        status = 422
-    return render_template(
+    done, status = save_form(
+        form,
+        lambda: posts.update_post(g.territory, post, current_user, form.fields_for_service()),
+        _("Votre annonce est modifiée."),
+        lambda _result: url_for("timebank.post", post_id=post.id),
+    )
+    if done is not None:
+        return done
+    return _post_form_page(form, post, account, status)
+
+
+def _post_form_page(form: PostForm, post: Post | None, account, status: int):
+    page = render_template(
         "timebank/posts/form.html",
         form=form,
         post=post,
         childcare_verified=account.childcare_status == CHILDCARE_VERIFIED,
         timebank_tab=TAB,
-    ), status
+    )
+    return page, status
 
 
 @bp.route("/annonces/<int:post_id>/fermer", methods=["POST"])
@@ -327,7 +311,7 @@ def add_category():
     if not form.validate_on_submit():
         return _categories_page(form=form, status=422)
     try:
-        category = posts.add_category(g.territory, form.label.data, actor=current_user)
+        category = category_rules.add_category(g.territory, form.label.data, actor=current_user)
     except TimebankError as error:
         db.session.rollback()
         return _categories_page(form=form, error=str(error), error_for="new", status=422)
@@ -347,11 +331,11 @@ def change_category(category_id: int, action: str):
         abort(400)
     try:
         if action == "renommer":
-            posts.rename_category(g.territory, category, request.form.get("label", ""), actor=current_user)
+            category_rules.rename_category(g.territory, category, request.form.get("label", ""), actor=current_user)
         elif action in ("monter", "descendre"):
-            posts.move_category(g.territory, category, -1 if action == "monter" else 1, actor=current_user)
+            category_rules.move_category(g.territory, category, -1 if action == "monter" else 1, actor=current_user)
         else:
-            posts.set_category_active(g.territory, category, action == "reactiver", actor=current_user)
+            category_rules.set_category_active(g.territory, category, action == "reactiver", actor=current_user)
     except TimebankError as error:
         db.session.rollback()
         status = 409 if action == "desactiver" else 422

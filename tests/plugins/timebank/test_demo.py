@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from platformcoop import clock
 from platformcoop.demo import load_demo
 from platformcoop.extensions import db
-from plugins.timebank import childcare, exchanges, posts
+from plugins.timebank import categories, childcare, exchanges
 from plugins.timebank.models import Account, Child, Exchange, Post, Session
 from tests.plugins.timebank.support import assert_invariants, territory
 
@@ -36,7 +36,7 @@ def test_the_demo_fills_the_libercourt_time_bank_and_its_ledger_adds_up(app, ctx
     assert sorted(statuses.values()).count("verified") == 2 and "requested" in statuses.values()
     # the other territories get the categories, nothing else
     lomme = territory("lomme")
-    assert len(posts.categories(lomme)) == len(posts.DEFAULT_CATEGORIES)
+    assert len(categories.categories(lomme)) == len(categories.DEFAULT_CATEGORIES)
     assert db.session.scalar(select(func.count()).select_from(Account).where(Account.territory_id == lomme.id)) == 0
 
     # The scheduler's sweeps run on the demo as it is (reminders for the declared session and the payment request).

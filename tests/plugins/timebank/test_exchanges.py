@@ -18,7 +18,7 @@ from platformcoop.scheduling import run_job
 from platformcoop.tenancy import territory_context
 from platformcoop.tenancy.models import Territory
 from platformcoop.tenancy.services import update_module_settings
-from plugins.timebank import exchanges, posts, services
+from plugins.timebank import categories, exchanges, services
 from plugins.timebank.models import Account, Category, Exchange, Movement, Post, Transfer
 from plugins.timebank.services import TimebankError
 from tests.conftest import create_user, is_postgres
@@ -33,9 +33,9 @@ NEW = f"{BASE}/echanges/nouveau"
 
 def ensure_categories(t: Territory) -> dict[str, Category]:
     """The territory's categories by key; the default ones are created if the territory has none of them yet."""
-    posts.ensure_default_categories(t)
+    categories.ensure_default_categories(t)
     existing = {c.key: c for c in db.session.scalars(select(Category).where(Category.territory_id == t.id))}
-    for position, (key, label) in enumerate(posts.DEFAULT_CATEGORIES):
+    for position, (key, label) in enumerate(categories.DEFAULT_CATEGORIES):
         if key not in existing:
             existing[key] = Category(territory_id=t.id, key=key, label=label, position=position, active=True)
             db.session.add(existing[key])

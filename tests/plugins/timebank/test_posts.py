@@ -17,7 +17,7 @@ from platformcoop.plugins import SearchResult
 from platformcoop.plugins.manager import get_registry
 from platformcoop.tenancy.models import MEMBERSHIP_SUSPENDED
 from platformcoop.tenancy.services import update_module_settings
-from plugins.timebank import posts, services
+from plugins.timebank import categories, posts, services
 from plugins.timebank.models import CHILDCARE_VERIFIED, Category, Post
 from plugins.timebank.services import TimebankError
 from tests.conftest import create_user
@@ -31,7 +31,7 @@ def text_of(response) -> str:
 
 
 def category_id(key: str, slug: str = "libercourt") -> int:
-    return next(c.id for c in posts.categories(territory(slug), active_only=False) if c.key == key)
+    return next(c.id for c in categories.categories(territory(slug), active_only=False) if c.key == key)
 
 
 def category_id_in(app, key: str, slug: str = "libercourt") -> int:
@@ -101,20 +101,20 @@ def listed_titles(client, **args) -> str:
 
 def test_the_default_categories_are_created_once(ctx, libercourt):
     t = territory()
-    posts.ensure_default_categories(t)
-    posts.ensure_default_categories(t)
+    categories.ensure_default_categories(t)
+    categories.ensure_default_categories(t)
     db.session.commit()
-    rows = posts.categories(t)
-    assert [c.key for c in rows] == [key for key, _label in posts.DEFAULT_CATEGORIES]
-    assert posts.childcare_category(t).label == "Garde d'enfants"
+    rows = categories.categories(t)
+    assert [c.key for c in rows] == [key for key, _label in categories.DEFAULT_CATEGORIES]
+    assert categories.childcare_category(t).label == "Garde d'enfants"
 
 
 def test_a_territory_without_categories_gets_them_when_they_are_read(ctx, libercourt):
     t = territory()
     db.session.execute(Category.__table__.delete())
     db.session.commit()
-    assert len(posts.categories(t)) == len(posts.DEFAULT_CATEGORIES)
-    assert posts.childcare_category(t).key == "childcare"
+    assert len(categories.categories(t)) == len(categories.DEFAULT_CATEGORIES)
+    assert categories.childcare_category(t).key == "childcare"
 
 
 def test_a_plain_member_gets_403_on_the_categories_page(app, people):
@@ -139,10 +139,10 @@ def test_the_admin_adds_renames_reorders_and_deactivates_categories_with_an_audi
     client.post(f"{BASE}/categories/{diy}/monter")
     client.post(f"{BASE}/categories/{diy}/desactiver")
     with app.app_context():
-        ordered = posts.categories(territory(), active_only=False)
+        ordered = categories.categories(territory(), active_only=False)
         assert [c.key for c in ordered[:3]] == ["childcare", "diy", "homework"]
         assert [c.label for c in ordered[:2]] == ["Garde d'enfants", "Petits travaux"]
-        assert "diy" not in [c.key for c in posts.categories(territory())]
+        assert "diy" not in [c.key for c in categories.categories(territory())]
         actions = set(db.session.scalars(select(AuditLog.action).where(AuditLog.action.like("timebank.category%"))))
         assert actions == {
             "timebank.category_added",
@@ -152,7 +152,7 @@ def test_the_admin_adds_renames_reorders_and_deactivates_categories_with_an_audi
         }
     client.post(f"{BASE}/categories/{diy}/reactiver")
     with app.app_context():
-        assert "diy" in [c.key for c in posts.categories(territory())]
+        assert "diy" in [c.key for c in categories.categories(territory())]
         assert homework
 
 
@@ -164,21 +164,21 @@ def test_a_second_category_with_the_same_name_gets_a_french_refusal(app, liberco
     assert response.status_code == 422
     assert "Indiquez le nom de la catégorie." in text_of(response)
     with app.app_context():
-        assert len(posts.categories(territory(), active_only=False)) == len(posts.DEFAULT_CATEGORIES)
+        assert len(categories.categories(territory(), active_only=False)) == len(categories.DEFAULT_CATEGORIES)
 
 
 def test_the_childcare_category_can_be_renamed_but_never_deactivated(app, libercourt_admin):
     with app.app_context():
-        childcare = posts.childcare_category(territory()).id
+        childcare = categories.childcare_category(territory()).id
     response = libercourt_admin.post(f"{BASE}/categories/{childcare}/desactiver")
     assert response.status_code == 409
     assert "ne peut pas être désactivée" in text_of(response)
     libercourt_admin.post(f"{BASE}/categories/{childcare}/renommer", data={"label": "Garde des petits"})
     with app.app_context():
-        category = posts.childcare_category(territory())
+        category = categories.childcare_category(territory())
         assert (category.label, category.active) == ("Garde des petits", True)
         with pytest.raises(TimebankError):
-            posts.set_category_active(territory(), category, False, actor=None)
+            categories.set_category_active(territory(), category, False, actor=None)
 
 
 # -- writing posts --------------------------------------------------------------------------------------------------
@@ -240,7 +240,7 @@ def test_bad_input_is_refused_in_french_and_writes_nothing(app, people, override
 def test_a_deactivated_category_is_refused_for_a_new_post(app, people):
     with app.app_context():
         t = territory()
-        posts.set_category_active(t, db.session.get(Category, category_id("diy")), False, actor=None)
+        categories.set_category_active(t, db.session.get(Category, category_id("diy")), False, actor=None)
         db.session.commit()
         open_account(people["anne"])
         with pytest.raises(TimebankError, match="Choisissez une catégorie de la liste"):
@@ -544,7 +544,7 @@ def test_the_list_runs_the_same_number_of_queries_for_10_and_200_posts(app, peop
         authors += [
             create_user(app, f"membre{n}@example.org", f"Membre {n}", libercourt=("resident",)) for n in range(17)
         ]
-        keys = [key for key, _label in posts.DEFAULT_CATEGORIES if key != "childcare"]
+        keys = [key for key, _label in categories.DEFAULT_CATEGORIES if key != "childcare"]
 
         def add_posts(first: int, count: int) -> None:
             for number in range(first, first + count):

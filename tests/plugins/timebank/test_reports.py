@@ -13,8 +13,9 @@ from platformcoop.accounts import services as accounts
 from platformcoop.extensions import db
 from platformcoop.plugins.manager import get_registry
 from platformcoop.tenancy import services as territories
-from plugins.timebank import reports, services
+from plugins.timebank import services
 from plugins.timebank.models import Account, Category, Session
+from plugins.timebank.stats import territory_stats
 from tests.conftest import PASSWORD, create_user
 from tests.plugins.timebank.support import BASE, client_for, count_queries, territory, user
 
@@ -271,8 +272,8 @@ def test_scenario_8_the_reports_of_lomme_contain_nothing_of_libercourt(app, peop
     response = lomme_coordinator.get(f"{lomme_reports}/echanges?membre={anne_id}")
     assert "vélo" not in response.get_data(as_text=True)
     with app.app_context():
-        stats = reports.territory_stats(territory("lomme"), clock.now() - timedelta(days=30), clock.now())
-        assert all(stat.value == 0 for stat in stats)
+        figures = territory_stats(territory("lomme"), clock.now() - timedelta(days=30), clock.now())
+        assert all(stat.value == 0 for stat in figures)
 
 
 # -- statistics -----------------------------------------------------------------------------------------------------
