@@ -662,3 +662,20 @@ def test_scenario_1_two_records_in_parallel_from_a_member_at_minus_nine_hours_on
         anne_account = db.session.scalar(select(Account).where(Account.user_id == people["anne"]))
         assert anne_account.balance == -600 == services.movements_sum(territory(), anne_account)
         assert_invariants(territory())
+
+
+def test_scenario_1_two_records_one_after_the_other_from_a_member_at_minus_nine_hours_one_succeeds(app, people):
+    """Scenario 1 on every database: the second hour is refused in French (the parallel run is above, PostgreSQL)."""
+    diy = _anne_at_minus_nine_hours(app, people)
+    anne = client_for(app, ANNE)
+
+    first = anne.post(NEW, data=form(people["bruno"], 1, 0, diy))
+    second = anne.post(NEW, data=form(people["coord"], 1, 0, diy))
+
+    assert (first.status_code, second.status_code) == (302, 409)
+    assert "Solde insuffisant" in second.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalars(select(Exchange.status)).all() == ["done"]
+        anne_account = db.session.scalar(select(Account).where(Account.user_id == people["anne"]))
+        assert anne_account.balance == -600 == services.movements_sum(territory(), anne_account)
+        assert_invariants(territory())
