@@ -118,6 +118,8 @@ def test_a_parent_books_a_verified_carer_who_accepts_declares_and_gets_the_hours
         assert balance(camille) == "-1 h 30"  # 2 h welcome credit − 3 h 30
         martine.visit(f"{BASE}/")
         assert balance(martine) == "5 h 30"  # 2 h welcome credit + 3 h 30
+        width = martine.evaluate("document.documentElement.scrollWidth")
+        assert width <= 360, f"the account page (its history table scrolls in its own box) is {width}px wide"
         expect(martine.get_by_text("Camille Martin").first).to_be_visible()
 
     with time_bank.app.app_context():
