@@ -87,7 +87,8 @@ def load_demo(echo: Callable[[str], None] = click.echo) -> bool:
     by_slug = {}
     with click.progressbar(TERRITORIES, label="Territoires") as bar:
         for spec in bar:
-            by_slug[spec["slug"]] = territories.create_territory(registry, modules=list(registry.modules), **spec)
+            # the modules on by default (a module still without pages is off)
+            by_slug[spec["slug"]] = territories.create_territory(registry, **spec)
     with click.progressbar(PEOPLE, label="Habitants et administrateurs") as bar:
         for email, name, neighbourhood, roles in bar:
             user = accounts.create_user(email, DEMO_PASSWORD, name, confirmed=True, neighbourhood=neighbourhood)

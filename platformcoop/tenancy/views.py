@@ -41,7 +41,12 @@ def home():
     territory = g.territory
     registry = get_registry()
     widgets = registry.collect(territory, "pc_dashboard_widgets", user=current_user)
-    modules = [registry.modules[name] for name in sorted(registry.enabled_names(territory))]
+    # a module lists here once it has pages (a module may be built in increments, its pages last)
+    modules = [
+        registry.modules[name]
+        for name in sorted(registry.enabled_names(territory))
+        if registry.modules[name].blueprint_names
+    ]
     return render_template("territory/home.html", modules=modules, widgets=widgets)
 
 

@@ -374,3 +374,18 @@ def test_a_resident_cancels_before_the_deadline_but_not_after_it_and_the_staff_m
     )
     with pytest.raises(BookingError, match="ne peut plus être annulé"):
         cancel_appointment(t, today, actor=odile)
+
+
+def test_a_module_without_pages_yet_is_not_listed_on_the_territory_home(app, client, libercourt):
+    """Bikerepair has no pages yet: even switched on, the home page does not link to a page that does not exist."""
+    from platformcoop.plugins.manager import get_registry
+    from platformcoop.tenancy.services import enable_module
+
+    with app.app_context():
+        territory = db.session.get(Territory, libercourt)
+        enable_module(get_registry(), territory, "bikerepair")
+        db.session.commit()
+    page = client.get("/libercourt/").get_data(as_text=True)
+    assert "Banque de temps" in page
+    assert "Réparation de vélos" not in page
+    assert client.get("/libercourt/reparation-velo/").status_code == 404
