@@ -1,7 +1,8 @@
 """Réparation de vélos: residents book appointments with local bike repairers (workshops, mobile repairers, shops).
 
 This first increment holds the schema (repairers, services, bikes and their maintenance booklets, appointments) and
-the one booking path (``booking.py``, over the pure slot engine of ``slots.py``). No pages yet, so the module is off
+the one booking path (``booking.py``, over the pure slot engine of ``slots.py``), the appointment's lifecycle and the
+expiry of unanswered requests (``lifecycle.py``). No pages yet, so the module is off
 by default. See /work/shared/specs/bikerepair.md for the whole module.
 """
 
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from platformcoop.plugins import ModuleManifest, Setting, hookimpl
+from platformcoop.plugins import JobSpec, ModuleManifest, Setting, hookimpl
 from plugins.bikerepair import models  # noqa: F401  (registers the module's tables; no blueprint imports them yet)
 
 HERE = Path(__file__).parent
@@ -24,6 +25,10 @@ MANIFEST = ModuleManifest(
     icon="bike",
     # Off until the module has pages: a territory switching it on would otherwise see an empty module.
     default_enabled=False,
+    notification_kinds={
+        "bikerepair.appointment": "Réparation de vélos : vos rendez-vous",
+        "bikerepair.staff": "Réparation de vélos : demandes reçues par votre atelier",
+    },
     settings=(
         Setting(
             "reminder_hour",
@@ -71,3 +76,10 @@ def pc_migrations_dir():
 @hookimpl
 def pc_translations_dir():
     return HERE / "translations"
+
+
+@hookimpl
+def pc_scheduled_jobs():
+    from plugins.bikerepair import lifecycle
+
+    return [JobSpec(id="bikerepair.expire_pending", function=lifecycle.expire_pending, trigger_args={"minutes": 15})]

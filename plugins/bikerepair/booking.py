@@ -60,17 +60,19 @@ def rules_of(repairer: Repairer) -> SlotRules:
     )
 
 
-def busy_between(repairer: Repairer, start: datetime, end: datetime) -> list[Busy]:
-    """The places held in ``[start, end)``: each appointment as ``[starts_at, ends_at + its buffer)``."""
+def busy_between(repairer: Repairer, start: datetime, end: datetime, *, exclude: int | None = None) -> list[Busy]:
+    """The places held in ``[start, end)``: each appointment as ``[starts_at, ends_at + its buffer)``, but the
+    appointment whose id is ``exclude`` (the one being moved to another time)."""
     reach_back = timedelta(minutes=MAX_BUFFER_MINUTES)  # an appointment's buffer may reach into the window
-    rows = db.session.execute(
-        select(Appointment.starts_at, Appointment.ends_at, Appointment.buffer_minutes).where(
-            Appointment.repairer_id == repairer.id,
-            Appointment.status.in_(HOLDING_STATUSES),
-            Appointment.starts_at < end,
-            Appointment.ends_at > start - reach_back,
-        )
-    ).all()
+    query = select(Appointment.starts_at, Appointment.ends_at, Appointment.buffer_minutes).where(
+        Appointment.repairer_id == repairer.id,
+        Appointment.status.in_(HOLDING_STATUSES),
+        Appointment.starts_at < end,
+        Appointment.ends_at > start - reach_back,
+    )
+    if exclude is not None:
+        query = query.where(Appointment.id != exclude)
+    rows = db.session.execute(query).all()
     held = [Busy(starts_at, ends_at + timedelta(minutes=buffer)) for starts_at, ends_at, buffer in rows]
     return [busy for busy in held if busy.end > start]
 
@@ -87,8 +89,17 @@ def _whole_days(tz: ZoneInfo, start: datetime, end: datetime) -> tuple[datetime,
     return wall_to_utc(first_day, 0, tz), wall_to_utc(last_day, 24 * 60, tz)
 
 
-def _engine_inputs(territory, repairer: Repairer, service: RepairService, start: datetime, end: datetime) -> dict:
-    """What the slot engine needs to judge starts in ``[start, end)``, read from the database."""
+def engine_inputs(
+    territory,
+    repairer: Repairer,
+    service: RepairService,
+    start: datetime,
+    end: datetime,
+    *,
+    exclude: int | None = None,
+) -> dict:
+    """What the slot engine needs to judge starts in ``[start, end)``, read from the database (``exclude``: an
+    appointment left out of the busy list, see :func:`busy_between`)."""
     tz = ZoneInfo(territory.timezone)
     schedule = find_schedule(territory, "organisation", repairer.organisation_id)
     length = timedelta(minutes=service.duration_minutes + repairer.buffer_minutes)
@@ -96,7 +107,7 @@ def _engine_inputs(territory, repairer: Repairer, service: RepairService, start:
     return {
         "tz": tz,
         "open_intervals": open_intervals(schedule, window_start, window_end) if schedule is not None else [],
-        "busy": busy_between(repairer, window_start, window_end),
+        "busy": busy_between(repairer, window_start, window_end, exclude=exclude),
         "duration_minutes": service.duration_minutes,
         "rules": rules_of(repairer),
     }
@@ -114,17 +125,17 @@ def repairer_slots(
     """The start times (aware UTC, sorted) ``repairer`` offers for ``service`` between ``start`` and ``end``
     (default: from now to the end of its booking horizon). Nothing when the repairer or the service is off."""
     now = now or clock.now()
-    if not _takes_bookings(territory, repairer, service):
+    if not takes_bookings(territory, repairer, service):
         return []
     start = max(start or now, now)
     end = end or now + timedelta(days=repairer.horizon_days)
     if end <= start:
         return []
-    inputs = _engine_inputs(territory, repairer, service, start, end)
+    inputs = engine_inputs(territory, repairer, service, start, end)
     return available_slots(**inputs, now=now, start=start, end=end)
 
 
-def _takes_bookings(territory, repairer: Repairer, service: RepairService) -> bool:
+def takes_bookings(territory, repairer: Repairer, service: RepairService) -> bool:
     return (
         repairer.territory_id == territory.id
         and service.repairer_id == repairer.id
@@ -167,16 +178,16 @@ def book_appointment(
     db.session.refresh(service)
     if repairer.territory_id != territory.id or service.repairer_id != repairer.id:
         raise BookingError(_("Cette prestation n'est pas proposée par ce réparateur."))
-    if not _takes_bookings(territory, repairer, service):
+    if not takes_bookings(territory, repairer, service):
         raise BookingError(_("Ce réparateur ne prend pas de rendez-vous pour cette prestation en ce moment."))
 
     now = clock.now()
-    inputs = _engine_inputs(territory, repairer, service, starts_at, starts_at)
+    inputs = engine_inputs(territory, repairer, service, starts_at, starts_at)
     beyond_capacity = False
     if not is_bookable(starts_at, **inputs, now=now):
         # the staff's override lifts the capacity only: the start must still be bookable in an empty agenda
         if not (override and is_bookable(starts_at, **{**inputs, "busy": []}, now=now)):
-            raise _why_refused(starts_at, inputs, repairer, now)
+            raise why_refused(starts_at, inputs, repairer, now)
         beyond_capacity = True
 
     appointment = Appointment(
@@ -227,7 +238,7 @@ def _check_who(territory, repairer: Repairer, resident, walk_in_name: str, bike:
         raise BookingError(_("Ce vélo n'appartient pas à la personne qui prend rendez-vous."))
 
 
-def _why_refused(starts_at: datetime, inputs: dict, repairer: Repairer, now: datetime) -> BookingError:
+def why_refused(starts_at: datetime, inputs: dict, repairer: Repairer, now: datetime) -> BookingError:
     """The French reason ``starts_at`` cannot be booked (the engine said no; this only names why)."""
     if starts_at < now + timedelta(minutes=repairer.notice_minutes):
         return BookingError(
