@@ -276,6 +276,24 @@ def _saturday(weeks: int) -> date:
     return today + timedelta(days=(5 - today.weekday()) + 7 * weeks)
 
 
+def _add_session(territory, parent, caregiver, starts, ends, status, children, **details) -> None:
+    """A session row as the services would have left it at ``status`` (``details``: its dates, times and notes)."""
+    details.setdefault("place", Session.PLACE_PARENT)
+    details.setdefault("created_at", starts - timedelta(days=5))
+    db.session.add(
+        Session(
+            territory_id=territory.id,
+            parent_account_id=parent.id,
+            caregiver_account_id=caregiver.id,
+            starts_at=starts,
+            ends_at=ends,
+            status=status,
+            children=children,
+            **details,
+        )
+    )
+
+
 def _sessions(territory, accounts, people, categories) -> None:
     childcare = categories["childcare"]
     camille, aicha = accounts["camille.martin@example.org"], accounts["aicha.diallo@example.org"]
@@ -303,69 +321,59 @@ def _sessions(territory, accounts, people, categories) -> None:
                 description="Garde d'enfants",
                 category_id=childcare.id,
             )
-        db.session.add(
-            Session(
-                territory_id=territory.id,
-                parent_account_id=parent.id,
-                caregiver_account_id=caregiver.id,
-                starts_at=starts,
-                ends_at=ends,
-                place=Session.PLACE_PARENT,
-                status=Session.CONFIRMED,
-                created_at=starts - timedelta(days=6),
-                decided_at=starts - timedelta(days=5),
-                actual_start=starts,
-                actual_end=ends,
-                declared_at=ends + timedelta(hours=2),
-                confirmed_at=ends + timedelta(hours=20),
-                minutes=minutes,
-                transfer_id=record.id,
-                children=[children[name] for name in names],
-            )
+        _add_session(
+            territory,
+            parent,
+            caregiver,
+            starts,
+            ends,
+            Session.CONFIRMED,
+            [children[name] for name in names],
+            decided_at=starts - timedelta(days=4),
+            actual_start=starts,
+            actual_end=ends,
+            declared_at=ends + timedelta(hours=2),
+            confirmed_at=ends + timedelta(hours=20),
+            minutes=minutes,
+            transfer_id=record.id,
         )
     # Last Saturday: Julie declared, Camille has to confirm.
     day = _saturday(-1)
     starts, ends = _local(territory, day, 14), _local(territory, day, 17)
-    db.session.add(
-        Session(
-            territory_id=territory.id,
-            parent_account_id=camille.id,
-            caregiver_account_id=julie.id,
-            starts_at=starts,
-            ends_at=ends,
-            place=Session.PLACE_CAREGIVER,
-            status=Session.DECLARED,
-            created_at=starts - timedelta(days=4),
-            decided_at=starts - timedelta(days=3),
-            actual_start=starts,
-            actual_end=ends + timedelta(minutes=15),
-            declared_at=ends + timedelta(hours=1),
-            minutes=195,
-            children=[children["Léa"], children["Hugo"]],
-        )
+    _add_session(
+        territory,
+        camille,
+        julie,
+        starts,
+        ends,
+        Session.DECLARED,
+        [children["Léa"], children["Hugo"]],
+        place=Session.PLACE_CAREGIVER,
+        decided_at=starts - timedelta(days=3),
+        actual_start=starts,
+        actual_end=ends + timedelta(minutes=15),
+        declared_at=ends + timedelta(hours=1),
+        minutes=195,
     )
     # Two Saturdays ago: Aïcha disputed the hours Julie declared; it waits in the coordinators' disputes queue.
     day = _saturday(-2)
     starts, ends = _local(territory, day, 9), _local(territory, day, 12)
-    db.session.add(
-        Session(
-            territory_id=territory.id,
-            parent_account_id=aicha.id,
-            caregiver_account_id=julie.id,
-            starts_at=starts,
-            ends_at=ends,
-            place=Session.PLACE_CAREGIVER,
-            status=Session.DISPUTED,
-            created_at=starts - timedelta(days=5),
-            decided_at=starts - timedelta(days=4),
-            actual_start=starts,
-            actual_end=ends + timedelta(minutes=30),
-            declared_at=ends + timedelta(hours=3),
-            minutes=210,
-            disputed_at=ends + timedelta(days=1),
-            dispute_reason="Je suis venue chercher Inès à 12 h, pas à 12 h 30.",
-            children=[children["Inès"]],
-        )
+    _add_session(
+        territory,
+        aicha,
+        julie,
+        starts,
+        ends,
+        Session.DISPUTED,
+        [children["Inès"]],
+        place=Session.PLACE_CAREGIVER,
+        decided_at=starts - timedelta(days=4),
+        actual_start=starts,
+        actual_end=ends + timedelta(minutes=30),
+        declared_at=ends + timedelta(hours=3),
+        minutes=210,
+        disputed_at=ends + timedelta(days=1),
+        dispute_reason="Je suis venue chercher Inès à 12 h, pas à 12 h 30.",
     )
     # Next Saturday: accepted; the one after: waiting for Martine's answer.
     for weeks, status, parent, caregiver, names in [
@@ -373,18 +381,15 @@ def _sessions(territory, accounts, people, categories) -> None:
         (2, Session.REQUESTED, camille, martine, ("Léa", "Hugo")),
     ]:
         day = _saturday(weeks)
-        db.session.add(
-            Session(
-                territory_id=territory.id,
-                parent_account_id=parent.id,
-                caregiver_account_id=caregiver.id,
-                starts_at=_local(territory, day, 14),
-                ends_at=_local(territory, day, 17, 30),
-                place=Session.PLACE_PARENT,
-                status=status,
-                message="Merci beaucoup !",
-                created_at=clock.now() - timedelta(days=1),
-                decided_at=clock.now() if status == Session.ACCEPTED else None,
-                children=[children[name] for name in names],
-            )
+        _add_session(
+            territory,
+            parent,
+            caregiver,
+            _local(territory, day, 14),
+            _local(territory, day, 17, 30),
+            status,
+            [children[name] for name in names],
+            message="Merci beaucoup !",
+            created_at=clock.now() - timedelta(days=1),
+            decided_at=clock.now() if status == Session.ACCEPTED else None,
         )
