@@ -1,17 +1,23 @@
 """Réparation de vélos: residents book appointments with local bike repairers (workshops, mobile repairers, shops).
 
-This first increment holds the schema (repairers, services, bikes and their maintenance booklets, appointments) and
-the one booking path (``booking.py``, over the pure slot engine of ``slots.py``), the appointment's lifecycle and the
-expiry of unanswered requests (``lifecycle.py``). No pages yet, so the module is off
-by default. See /work/shared/specs/bikerepair.md for the whole module.
+- ``models.py``: repairers (the bike-repair side of a core organisation) and their booking rules, services, bikes and
+  their maintenance booklets, appointments;
+- ``slots.py``: the one slot rule, pure; ``booking.py``: the one booking path, atomic under the repairer's lock;
+- ``lifecycle.py``: accept, refuse, propose another time, done, no-show, expiry; ``reminders.py``: the reminders;
+- ``calendar.py``: the ``.ics`` of an appointment; ``access.py``: who works where;
+- ``views/``: the pages (search and booking, the resident's bikes and appointments, the repairer's back office);
+- ``stats.py``, ``gdpr.py``, ``demo.py``, ``widgets.py``: the module's answers to the core's hooks.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from platformcoop.plugins import JobSpec, ModuleManifest, Setting, hookimpl
-from plugins.bikerepair import models  # noqa: F401  (registers the module's tables; no blueprint imports them yet)
+from flask import url_for
+from flask_babel import gettext as _
+
+from platformcoop.plugins import JobSpec, ModuleManifest, NavItem, Setting, hookimpl
+from plugins.bikerepair import models  # noqa: F401  (registers the module's tables)
 
 HERE = Path(__file__).parent
 NAME = "bikerepair"
@@ -79,7 +85,77 @@ def pc_translations_dir():
 
 
 @hookimpl
-def pc_scheduled_jobs():
-    from plugins.bikerepair import lifecycle
+def pc_blueprints():
+    from plugins.bikerepair.views import bp
 
-    return [JobSpec(id="bikerepair.expire_pending", function=lifecycle.expire_pending, trigger_args={"minutes": 15})]
+    return [bp]
+
+
+@hookimpl
+def pc_jinja_globals():
+    from plugins.bikerepair.access import staff_of
+
+    return {"bikerepair_staff_of": staff_of}
+
+
+@hookimpl
+def pc_navigation_items(territory, user):
+    from platformcoop.accounts.permissions import can
+
+    if not can(user, "territory.use", territory):
+        return []
+    return [
+        NavItem(label=_("Réparation de vélos"), url=url_for("bikerepair.index"), icon="bike", order=40, module=NAME)
+    ]
+
+
+@hookimpl
+def pc_dashboard_widgets(territory, user):
+    from plugins.bikerepair import widgets
+
+    return widgets.dashboard_widgets(territory, user)
+
+
+@hookimpl
+def pc_scheduled_jobs():
+    from plugins.bikerepair import lifecycle, reminders
+
+    return [
+        JobSpec(id="bikerepair.expire_pending", function=lifecycle.expire_pending, trigger_args={"minutes": 15}),
+        JobSpec(id="bikerepair.reminders", function=reminders.sweep, trigger_args={"minutes": 15}),
+    ]
+
+
+@hookimpl
+def pc_territory_stats(territory, start, end):
+    from plugins.bikerepair import stats
+
+    return stats.territory_stats(territory, start, end)
+
+
+@hookimpl
+def pc_user_data_export(territory, user):
+    from plugins.bikerepair import gdpr
+
+    return gdpr.export_user_data(territory, user)
+
+
+@hookimpl
+def pc_user_erased(territory, user):
+    from plugins.bikerepair import gdpr
+
+    gdpr.erase_user_data(territory, user)
+
+
+@hookimpl
+def pc_media_access(territory, user, upload):
+    from plugins.bikerepair.access import can_see_upload
+
+    return True if can_see_upload(territory, user, upload) else None
+
+
+@hookimpl
+def pc_demo_data(territory):
+    from plugins.bikerepair import demo
+
+    demo.load(territory)

@@ -98,6 +98,7 @@ class Repairer(db.Model):
     kind: Mapped[str] = mapped_column(String(30), default="atelier_associatif")
     bike_types: Mapped[list[str]] = mapped_column(JSON, default=list)  # keys of BIKE_TYPES
     served_communes: Mapped[str] = mapped_column(Text, default="")  # itinerant repairers: where they go
+    radius_km: Mapped[int | None] = mapped_column(Integer)  # itinerant repairers: how far from their address
     payment_notes: Mapped[str] = mapped_column(Text, default="")
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     # booking rules
@@ -112,6 +113,11 @@ class Repairer(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
 
     organisation = relationship("Organisation")
+    photos: Mapped[list[RepairerPhoto]] = relationship(
+        back_populates="repairer",
+        cascade="all, delete-orphan",
+        order_by=lambda: [RepairerPhoto.position, RepairerPhoto.id],
+    )
     services: Mapped[list[RepairService]] = relationship(
         back_populates="repairer", order_by=lambda: [RepairService.position, RepairService.id]
     )
@@ -122,6 +128,22 @@ class Repairer(db.Model):
 
     def __repr__(self) -> str:
         return f"<Repairer {self.id} organisation={self.organisation_id}>"
+
+
+class RepairerPhoto(db.Model):
+    """A photo of the workshop, the van or the shop, shown on the repairer's page (public uploads)."""
+
+    __tablename__ = "bikerepair_repairer_photo"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    territory_id: Mapped[int] = mapped_column(ForeignKey("territory.id", ondelete="CASCADE"), index=True)
+    repairer_id: Mapped[int] = mapped_column(ForeignKey("bikerepair_repairer.id", ondelete="CASCADE"), index=True)
+    upload_id: Mapped[int] = mapped_column(ForeignKey("upload.id", ondelete="CASCADE"), index=True)
+    caption: Mapped[str] = mapped_column(String(200), default="")
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    repairer: Mapped[Repairer] = relationship(back_populates="photos")
+    upload = relationship("Upload")
 
 
 class RepairService(db.Model):
@@ -157,9 +179,11 @@ class Bike(db.Model):
     bike_type: Mapped[str] = mapped_column(String(20), default="classique")  # a key of BIKE_TYPES
     brand: Mapped[str] = mapped_column(String(80), default="")
     notes: Mapped[str] = mapped_column(Text, default="")
+    photo_id: Mapped[int | None] = mapped_column(ForeignKey("upload.id", ondelete="SET NULL"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
 
     owner = relationship("User")
+    photo = relationship("Upload")
     booklet: Mapped[list[BookletEntry]] = relationship(
         back_populates="bike", cascade="all, delete-orphan", order_by=lambda: BookletEntry.done_on.desc()
     )
@@ -184,10 +208,12 @@ class BookletEntry(db.Model):
     appointment_id: Mapped[int | None] = mapped_column(
         ForeignKey("bikerepair_appointment.id", ondelete="SET NULL"), index=True
     )
+    photo_id: Mapped[int | None] = mapped_column(ForeignKey("upload.id", ondelete="SET NULL"), index=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
 
     bike: Mapped[Bike] = relationship(back_populates="booklet")
+    photo = relationship("Upload")
     by_repairer: Mapped[Repairer | None] = relationship()
 
 
@@ -217,6 +243,7 @@ class Appointment(db.Model):
     walk_in_phone: Mapped[str] = mapped_column(String(40), default="")
     bike_id: Mapped[int | None] = mapped_column(ForeignKey("bikerepair_bike.id", ondelete="SET NULL"), index=True)
     description: Mapped[str] = mapped_column(Text, default="")  # the resident's self-diagnosis
+    photo_id: Mapped[int | None] = mapped_column(ForeignKey("upload.id", ondelete="SET NULL"), index=True)  # private
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
     buffer_minutes: Mapped[int] = mapped_column(Integer, default=0)
@@ -233,8 +260,11 @@ class Appointment(db.Model):
     # the scheduler's marks: each reminder goes out once
     reminded_day_before_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reminded_soon_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # the .ics SEQUENCE: raised each time the time changes or the appointment is called off
+    ics_sequence: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     repairer: Mapped[Repairer] = relationship()
+    photo = relationship("Upload")
     service: Mapped[RepairService] = relationship()
     bike: Mapped[Bike | None] = relationship()
     resident = relationship("User", foreign_keys=[resident_id])

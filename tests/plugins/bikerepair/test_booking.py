@@ -376,16 +376,19 @@ def test_a_resident_cancels_before_the_deadline_but_not_after_it_and_the_staff_m
         cancel_appointment(t, today, actor=odile)
 
 
-def test_a_module_without_pages_yet_is_not_listed_on_the_territory_home(app, client, libercourt):
-    """Bikerepair has no pages yet: even switched on, the home page does not link to a page that does not exist."""
+def test_the_module_is_listed_on_the_territory_home_only_where_it_is_switched_on(app, client, libercourt):
+    """Off: no link on the home page and its pages answer 404; on: the home page links to it."""
     from platformcoop.plugins.manager import get_registry
     from platformcoop.tenancy.services import enable_module
 
+    page = client.get("/libercourt/").get_data(as_text=True)
+    assert "Banque de temps" in page
+    assert "Réparation de vélos" not in page
+    assert client.get("/libercourt/reparation-velo/").status_code == 404
     with app.app_context():
         territory = db.session.get(Territory, libercourt)
         enable_module(get_registry(), territory, "bikerepair")
         db.session.commit()
     page = client.get("/libercourt/").get_data(as_text=True)
-    assert "Banque de temps" in page
-    assert "Réparation de vélos" not in page
-    assert client.get("/libercourt/reparation-velo/").status_code == 404
+    assert "Réparation de vélos" in page
+    assert 'href="/libercourt/reparation-velo/"' in page

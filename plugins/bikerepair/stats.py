@@ -1,0 +1,5 @@
+"""Figures for the municipality's dashboard (to be written)."""
+
+
+def territory_stats(territory, start, end) -> list:
+    return []
