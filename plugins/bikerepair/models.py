@@ -260,6 +260,9 @@ class Appointment(db.Model):
     # the scheduler's marks: each reminder goes out once
     reminded_day_before_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reminded_soon_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # the first slot the repairer offered for this service when the resident booked (the municipality's "delay to
+    # the first available slot"); None for staff-entered bookings
+    first_slot_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # the .ics SEQUENCE: raised each time the time changes or the appointment is called off
     ics_sequence: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 

@@ -9,6 +9,8 @@ Create Date: 2026-11-28 21:04:38.155632
 import sqlalchemy as sa
 from alembic import op
 
+import platformcoop.db_types
+
 # revision identifiers, used by Alembic.
 revision = "bikerepair_0002"
 down_revision = "bikerepair_0001"
@@ -50,6 +52,7 @@ def upgrade():
 
     with op.batch_alter_table("bikerepair_appointment", schema=None) as batch_op:
         batch_op.add_column(sa.Column("photo_id", sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column("first_slot_at", platformcoop.db_types.UTCDateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column("ics_sequence", sa.Integer(), nullable=False, server_default="0"))
         batch_op.create_index(batch_op.f("ix_bikerepair_appointment_photo_id"), ["photo_id"], unique=False)
         batch_op.create_foreign_key(
@@ -99,6 +102,7 @@ def downgrade():
         batch_op.drop_constraint(batch_op.f("fk_bikerepair_appointment_photo_id_upload"), type_="foreignkey")
         batch_op.drop_index(batch_op.f("ix_bikerepair_appointment_photo_id"))
         batch_op.drop_column("ics_sequence")
+        batch_op.drop_column("first_slot_at")
         batch_op.drop_column("photo_id")
 
     with op.batch_alter_table("bikerepair_repairer_photo", schema=None) as batch_op:
