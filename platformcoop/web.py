@@ -92,7 +92,7 @@ def _security_headers(response):
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("X-Frame-Options", "DENY")
-    response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(self)")
     if request.is_secure:  # over HTTPS (behind a proxy: TRUSTED_PROXIES), browsers must not come back over HTTP
         response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
     return response

@@ -29,8 +29,7 @@ MANIFEST = ModuleManifest(
     segment="reparation-velo",
     description="Les habitants prennent rendez-vous auprès des ateliers et réparateurs de vélos du territoire.",
     icon="bike",
-    # Off until the module has pages: a territory switching it on would otherwise see an empty module.
-    default_enabled=False,
+    default_enabled=True,
     notification_kinds={
         "bikerepair.appointment": "Réparation de vélos : vos rendez-vous",
         "bikerepair.staff": "Réparation de vélos : demandes reçues par votre atelier",
@@ -93,9 +92,9 @@ def pc_blueprints():
 
 @hookimpl
 def pc_jinja_globals():
-    from plugins.bikerepair.access import staff_of
+    from plugins.bikerepair.access import backoffice_visible
 
-    return {"bikerepair_staff_of": staff_of}
+    return {"bikerepair_backoffice_visible": backoffice_visible}
 
 
 @hookimpl

@@ -6,7 +6,8 @@ from flask import g
 from sqlalchemy import select
 
 from platformcoop.extensions import db
-from platformcoop.organisations.models import ACTIVE, Organisation, OrganisationStaff
+from platformcoop.organisations.models import ACTIVE, OWNER, Organisation, OrganisationStaff
+from platformcoop.organisations.services import organisations_of
 from plugins.bikerepair.models import Appointment, Repairer
 
 
@@ -31,9 +32,15 @@ def staff_repairers(territory, user, role: str | None = None) -> list[Repairer]:
     return list(db.session.scalars(query))
 
 
-def staff_of(user) -> list[Repairer]:
-    """For the templates: the current territory's repairers ``user`` works for."""
-    return staff_repairers(getattr(g, "territory", None), user)
+def backoffice_visible(user) -> bool:
+    """Whether the "Mon atelier" tab shows: the user works for a repairer of the current territory, or owns a repairer
+    organisation that has not opened its bookings yet (the back office is where they open them)."""
+    territory = getattr(g, "territory", None)
+    if staff_repairers(territory, user):
+        return True
+    if territory is None or user is None or not getattr(user, "is_authenticated", False):
+        return False
+    return any(organisation.kind == "repairer" for organisation in organisations_of(user, territory, OWNER))
 
 
 def can_see_upload(territory, user, upload) -> bool:

@@ -7,7 +7,8 @@ makes the check and the insert atomic: the repairer's row is locked (``SELECT �
 lock on SQLite), the busy appointments are read again under the lock, then the new row is inserted. Two residents
 racing for the last place get one success and one :class:`SlotTaken`.
 
-Services never commit: the caller's transaction holds the lock until it commits or rolls back.
+Services never commit: the caller's transaction holds the lock until it commits or rolls back. Who is told is
+``notices.py``.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from platformcoop import audit, clock
 from platformcoop.extensions import db
 from platformcoop.hours.services import find_schedule, lock_row, open_intervals, wall_to_utc
 from platformcoop.organisations.services import is_staff
+from plugins.bikerepair import notices
 from plugins.bikerepair.models import (
     ACCEPTED,
     CANCELLED,
@@ -171,6 +173,10 @@ def book_appointment(
         raise ValueError("book_appointment needs an aware datetime")
     walk_in_name, walk_in_phone = walk_in_name.strip()[:120], walk_in_phone.strip()[:40]
     _check_who(territory, repairer, resident, walk_in_name, bike, actor, override)
+    by_resident = resident is not None and getattr(actor, "id", None) == resident.id
+    # the first slot offered at this moment (the municipality's "delay to the first slot"), read before the lock so
+    # that the lock is held briefly: it is a statistic, not a rule
+    first_slot = repairer_slots(territory, repairer, service, now=clock.now())[:1] if by_resident else []
 
     db.session.flush()  # the caller's pending changes count; the refreshes below must not drop them
     lock_row(Repairer, repairer.id)  # every booking of this repairer waits here until the previous one commits
@@ -207,6 +213,7 @@ def book_appointment(
         override=override,
         created_by_id=getattr(actor, "id", None),
         created_at=now,
+        first_slot_at=first_slot[0] if first_slot else None,
     )
     db.session.add(appointment)
     db.session.flush()
@@ -219,6 +226,7 @@ def book_appointment(
             starts_at=appointment.starts_at.isoformat(),
             beyond_capacity=beyond_capacity,
         )
+    notices.booked(territory, appointment, actor=actor)
     return appointment
 
 
@@ -276,7 +284,8 @@ def cancel_appointment(territory, appointment: Appointment, *, actor, reason: st
     if appointment.status not in HOLDING_STATUSES:
         raise BookingError(_("Ce rendez-vous ne peut plus être annulé."))
     now = clock.now()
-    if not is_staff(actor, repairer.organisation):
+    by_staff = is_staff(actor, repairer.organisation)
+    if not by_staff:
         if actor is None or appointment.resident_id != actor.id:
             raise BookingError(_("Vous ne pouvez pas annuler ce rendez-vous."))
         if appointment.starts_at - now < timedelta(hours=repairer.cancel_deadline_hours):
@@ -288,6 +297,7 @@ def cancel_appointment(territory, appointment: Appointment, *, actor, reason: st
                 )
             )
     appointment.status = CANCELLED
+    appointment.ics_sequence = (appointment.ics_sequence or 0) + 1  # the calendar's copy is called off
     appointment.cancelled_at = now
     appointment.cancelled_by_id = getattr(actor, "id", None)
     appointment.status_message = reason.strip()
@@ -295,3 +305,4 @@ def cancel_appointment(territory, appointment: Appointment, *, actor, reason: st
     audit.record(
         "bikerepair.appointment_cancelled", actor=actor, territory=territory, obj=appointment, reason=reason.strip()
     )
+    notices.cancelled(territory, appointment, actor=actor, by_staff=by_staff)

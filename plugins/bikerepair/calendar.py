@@ -7,6 +7,8 @@ calendar shows the wall-clock time the resident chose, DST included. One ``UID``
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask_babel import gettext as _
 
 from platformcoop.notifications.ics import ICS_MIMETYPE, calendar_event
@@ -15,8 +17,12 @@ from plugins.bikerepair.models import HOLDING_STATUSES, Appointment
 FILENAME = "rendez-vous-velo.ics"
 
 
-def appointment_ics(territory, appointment: Appointment, *, url: str | None = None) -> bytes:
-    """The invitation, in the current locale; ``CANCEL`` when the appointment no longer holds a place."""
+def appointment_ics(
+    territory, appointment: Appointment, *, url: str | None = None, start: datetime | None = None
+) -> bytes:
+    """The invitation, in the current locale; ``CANCEL`` when the appointment no longer holds a place. ``start``: the
+    time to show instead of the appointment's (a proposed new time; the length stays the appointment's)."""
+    start = start or appointment.starts_at
     organisation = appointment.repairer.organisation
     location = ", ".join(
         part for part in (organisation.address, f"{organisation.postcode} {organisation.city}".strip()) if part
@@ -29,8 +35,8 @@ def appointment_ics(territory, appointment: Appointment, *, url: str | None = No
     return calendar_event(
         uid=f"bikerepair-appointment-{appointment.id}@{territory.slug}",
         summary=_("Réparation de vélo — %(repairer)s", repairer=organisation.name),
-        start=appointment.starts_at,
-        end=appointment.ends_at,
+        start=start,
+        end=start + (appointment.ends_at - appointment.starts_at),
         timezone=territory.timezone,
         description="\n".join(lines),
         location=location,
@@ -40,6 +46,8 @@ def appointment_ics(territory, appointment: Appointment, *, url: str | None = No
     )
 
 
-def attachment(territory, appointment: Appointment, *, url: str | None = None) -> tuple[str, str, bytes]:
+def attachment(
+    territory, appointment: Appointment, *, url: str | None = None, start: datetime | None = None
+) -> tuple[str, str, bytes]:
     """The ``(filename, mimetype, content)`` triple that :func:`~platformcoop.notifications.service.notify` attaches."""
-    return FILENAME, ICS_MIMETYPE, appointment_ics(territory, appointment, url=url)
+    return FILENAME, ICS_MIMETYPE, appointment_ics(territory, appointment, url=url, start=start)

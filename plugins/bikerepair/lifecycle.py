@@ -5,7 +5,7 @@ Each status change is one conditional update (``UPDATE … WHERE id = … AND st
 changed meanwhile (another staff member, the resident, the scheduler), nothing is done and :class:`Changed` says what
 the appointment is now. A new time goes through the booking's own check (``booking.py``), under the repairer's lock.
 
-Services never commit. People are told in the app only in this increment (no pages, no e-mails yet).
+Services never commit. Who is told, and how (notification, e-mail, ``.ics``), is ``notices.py``.
 """
 
 from __future__ import annotations
@@ -14,15 +14,13 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
 from platformcoop import audit, clock
 from platformcoop.extensions import db
-from platformcoop.formatting import local_datetime
 from platformcoop.hours.services import lock_row
-from platformcoop.notifications.service import notify
 from platformcoop.organisations.services import is_staff
+from plugins.bikerepair import notices
 from plugins.bikerepair.booking import BookingError, engine_inputs, takes_bookings, why_refused
 from plugins.bikerepair.models import (
     ACCEPTED,
@@ -40,8 +38,8 @@ from plugins.bikerepair.models import (
 )
 from plugins.bikerepair.slots import is_bookable
 
-KIND_RESIDENT = "bikerepair.appointment"
-KIND_STAFF = "bikerepair.staff"
+KIND_RESIDENT, KIND_STAFF = notices.KIND_RESIDENT, notices.KIND_STAFF
+NEXT_SEQUENCE = Appointment.ics_sequence + 1  # the .ics changes: its time moved, or it is called off
 
 
 class NotAllowed(BookingError):
@@ -115,51 +113,6 @@ def _check_time(territory, appointment: Appointment, starts_at: datetime) -> Non
         raise why_refused(starts_at, inputs, repairer, now)
 
 
-# -- telling people ----------------------------------------------------------------------------------------------------
-
-
-def _tell(user, kind: str, territory, appointment: Appointment, title: str, **values) -> None:
-    """Tell ``user`` (in the app); ``when`` is the appointment's start (or ``at``) in their language."""
-    if user is None or user.disabled:
-        return
-    locale = user.locale or "fr"
-    at = values.pop("at", None) or appointment.starts_at
-    when = local_datetime(at, territory, locale)
-    notify(
-        user,
-        kind,
-        territory,
-        appointment,
-        title=_l(title, when=when, repairer=appointment.repairer.organisation.name, **values),
-        url=None,
-        email_template=None,
-    )
-
-
-def _tell_resident(territory, appointment: Appointment, title: str, **values) -> None:
-    _tell(appointment.resident, KIND_RESIDENT, territory, appointment, title, **values)
-
-
-def _tell_staff(territory, appointment: Appointment, title: str, *, skip=None, **values) -> None:
-    for member in appointment.repairer.organisation.staff:
-        if member.user_id != getattr(skip, "id", None):
-            _tell(member.user, KIND_STAFF, territory, appointment, title, **values)
-
-
-def N_(message: str) -> str:
-    """Marks a message for extraction (a default keyword of pybabel); it is translated when a title is rendered."""
-    return message
-
-
-TITLE_ACCEPTED = N_("%(repairer)s confirme votre rendez-vous du %(when)s.")
-TITLE_REFUSED = N_("%(repairer)s ne peut pas vous recevoir le %(when)s.")
-TITLE_PROPOSED = N_("%(repairer)s vous propose un autre horaire : le %(when)s.")
-TITLE_EXPIRED = N_("Votre demande de rendez-vous du %(when)s chez %(repairer)s est restée sans réponse.")
-TITLE_DONE = N_("%(repairer)s a noté la réparation du %(when)s.")
-TITLE_PROPOSAL_ACCEPTED = N_("%(name)s accepte le nouvel horaire : le %(when)s.")
-TITLE_PROPOSAL_DECLINED = N_("%(name)s refuse l'horaire proposé et annule son rendez-vous du %(when)s.")
-
-
 # -- the staff's steps -------------------------------------------------------------------------------------------------
 
 
@@ -168,7 +121,7 @@ def accept(territory, appointment: Appointment, *, actor) -> None:
     _check_staff(territory, appointment, actor)
     _move(territory, appointment, (PENDING,), status=ACCEPTED, decided_at=clock.now(), status_message="")
     audit.record("bikerepair.appointment_accepted", actor=actor, territory=territory, obj=appointment)
-    _tell_resident(territory, appointment, TITLE_ACCEPTED)
+    notices.accepted(territory, appointment, actor=actor)
 
 
 def refuse(territory, appointment: Appointment, *, actor, message: str) -> None:
@@ -177,9 +130,17 @@ def refuse(territory, appointment: Appointment, *, actor, message: str) -> None:
     message = (message or "").strip()
     if not message:
         raise BookingError(_("Indiquez pourquoi la demande est refusée."))
-    _move(territory, appointment, (PENDING,), status=REFUSED, decided_at=clock.now(), status_message=message)
+    _move(
+        territory,
+        appointment,
+        (PENDING,),
+        status=REFUSED,
+        decided_at=clock.now(),
+        status_message=message,
+        ics_sequence=NEXT_SEQUENCE,
+    )
     audit.record("bikerepair.appointment_refused", actor=actor, territory=territory, obj=appointment, message=message)
-    _tell_resident(territory, appointment, TITLE_REFUSED)
+    notices.refused(territory, appointment, actor=actor)
 
 
 def propose(territory, appointment: Appointment, new_start: datetime, *, actor, message: str = "") -> None:
@@ -203,6 +164,7 @@ def propose(territory, appointment: Appointment, new_start: datetime, *, actor, 
         proposed_starts_at=new_start,
         status_message=message,
         decided_at=clock.now(),
+        ics_sequence=NEXT_SEQUENCE,
     )
     audit.record(
         "bikerepair.appointment_proposed",
@@ -211,7 +173,7 @@ def propose(territory, appointment: Appointment, new_start: datetime, *, actor, 
         obj=appointment,
         proposed_starts_at=new_start.isoformat(),
     )
-    _tell_resident(territory, appointment, TITLE_PROPOSED, at=new_start)
+    notices.proposed(territory, appointment, actor=actor)
 
 
 def mark_done(
@@ -248,7 +210,7 @@ def mark_done(
         db.session.add(entry)
         db.session.flush()
     audit.record("bikerepair.appointment_done", actor=actor, territory=territory, obj=appointment)
-    _tell_resident(territory, appointment, TITLE_DONE)
+    notices.done(territory, appointment, actor=actor)
     return entry
 
 
@@ -286,9 +248,11 @@ def answer_proposal(territory, appointment: Appointment, *, actor, accept: bool)
             buffer_minutes=repairer.buffer_minutes,
             proposed_starts_at=None,
             decided_at=now,
+            reminded_day_before_at=None,  # a new time: its reminders are still to come
+            reminded_soon_at=None,
+            ics_sequence=NEXT_SEQUENCE,
         )
         audit.record("bikerepair.proposal_accepted", actor=actor, territory=territory, obj=appointment)
-        title = TITLE_PROPOSAL_ACCEPTED
     else:
         lock_row(Repairer, appointment.repairer_id)  # as a cancellation: no booking reads the agenda halfway
         _move(
@@ -299,10 +263,10 @@ def answer_proposal(territory, appointment: Appointment, *, actor, accept: bool)
             proposed_starts_at=None,
             cancelled_at=now,
             cancelled_by_id=actor.id,
+            ics_sequence=NEXT_SEQUENCE,
         )
         audit.record("bikerepair.proposal_declined", actor=actor, territory=territory, obj=appointment)
-        title = TITLE_PROPOSAL_DECLINED
-    _tell_staff(territory, appointment, title, name=actor.display_name)
+    notices.proposal_answered(territory, appointment, actor=actor, accepted=accept)
 
 
 # -- the scheduler -----------------------------------------------------------------------------------------------------
@@ -327,7 +291,7 @@ def expire_pending(territory, now: datetime) -> int:
         result = db.session.execute(
             update(Appointment)
             .where(Appointment.id == appointment.id, Appointment.status == PENDING)
-            .values(status=EXPIRED, decided_at=now)
+            .values(status=EXPIRED, decided_at=now, ics_sequence=NEXT_SEQUENCE)
             .execution_options(synchronize_session=False)
         )
         db.session.expire(appointment)
@@ -335,7 +299,7 @@ def expire_pending(territory, now: datetime) -> int:
             continue
         expired += 1
         audit.record("bikerepair.appointment_expired", territory=territory, obj=appointment)
-        _tell_resident(territory, appointment, TITLE_EXPIRED)
+        notices.expired(territory, appointment)
     return expired
 
 

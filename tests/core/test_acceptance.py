@@ -96,7 +96,12 @@ def test_resident_registers_confirms_joins_lomme_and_sees_only_lommes_modules(ap
     assert "est acceptée" in outbox.body(decision)
 
     lomme_page = client.get("/lomme/").get_data(as_text=True)
-    assert menu_links(lomme_page) == {"/lomme/", "/lomme/banque-de-temps/", "/lomme/organisations/"}
+    assert menu_links(lomme_page) == {
+        "/lomme/",
+        "/lomme/banque-de-temps/",
+        "/lomme/reparation-velo/",
+        "/lomme/organisations/",
+    }
     assert "/libercourt/exemple/" in menu_links(client.get("/libercourt/").get_data(as_text=True))
 
 
@@ -113,6 +118,7 @@ def test_resident_joins_an_open_territory_at_once_and_sees_its_modules_in_the_me
     assert menu_links(page) == {
         "/libercourt/",
         "/libercourt/banque-de-temps/",
+        "/libercourt/reparation-velo/",
         "/libercourt/exemple/",
         "/libercourt/organisations/",
     }
@@ -255,7 +261,11 @@ def test_lomme_admin_gets_403_on_every_libercourt_admin_page(app, lomme_admin, l
     assert answers == dict.fromkeys(answers, 403)
     with app.app_context():
         assert db.session.get(Membership, pending_id).status == "pending"
-        assert territories.enabled_module_names(db.session.get(Territory, libercourt)) == {"sample", "timebank"}
+        assert territories.enabled_module_names(db.session.get(Territory, libercourt)) == {
+            "bikerepair",
+            "sample",
+            "timebank",
+        }
 
 
 def test_libercourt_resident_opening_a_lomme_object_by_id_gets_404(app, client, sample_items):

@@ -124,9 +124,10 @@ def test_each_module_figure_gets_a_monthly_chart(app, libercourt, libercourt_adm
     page = page_text(libercourt_admin.get("/libercourt/admin/"))
 
     assert "Objets d'exemple — Module d'exemple" in page
-    # members, the sample's figure, and the three figures the time bank marks for a chart (active members, hours
-    # exchanged, sessions completed); its other figures are for the period only
-    assert page.count('<svg class="chart"') == 5
+    # members, the sample's figure, the three figures the time bank marks for a chart (active members, hours
+    # exchanged, sessions completed) and the three of bike repair (appointments requested, done, cancelled); their
+    # other figures are for the period only
+    assert page.count('<svg class="chart"') == 8
     assert "Voir les chiffres de « Objets d'exemple » en tableau" in page
 
 

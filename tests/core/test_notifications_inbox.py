@@ -183,7 +183,10 @@ def test_the_profile_offers_a_choice_per_kind_for_the_core_and_the_modules_in_us
 
 
 TIMEBANK_KINDS = ["timebank.exchange", "timebank.session", "timebank.reminder", "timebank.coordination"]
-KIND_FIELDS = ["notif-" + field_name(kind) for kind in [*CORE_KINDS, "sample.created", *TIMEBANK_KINDS]]
+BIKEREPAIR_KINDS = ["bikerepair.appointment", "bikerepair.staff"]
+KIND_FIELDS = [
+    "notif-" + field_name(kind) for kind in [*CORE_KINDS, "sample.created", *TIMEBANK_KINDS, *BIKEREPAIR_KINDS]
+]
 
 
 def checked_choices(response) -> dict[str, str]:

@@ -361,7 +361,7 @@ def test_new_territory_enables_the_default_modules_and_tells_them(app, ctx):
     territory = territories.create_territory(get_registry(), slug="hellemmes", name="Hellemmes")
     db.session.commit()
 
-    assert territories.enabled_module_names(territory) == {"sample", "timebank"}
+    assert territories.enabled_module_names(territory) == {"bikerepair", "sample", "timebank"}
     assert ("territory_created", "hellemmes") in sample_plugin.calls
     row = db.session.scalars(select(TerritoryModule).filter_by(territory_id=territory.id, module="sample")).one()
     assert row.settings == sample_plugin.MANIFEST.defaults()

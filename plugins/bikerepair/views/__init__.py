@@ -8,4 +8,10 @@ from flask import Blueprint
 
 bp = Blueprint("bikerepair", __name__, template_folder="../templates")
 
-from plugins.bikerepair.views import backoffice, resident, search  # noqa: E402,F401  (routes)
+from plugins.bikerepair.views import (  # noqa: E402,F401  (routes)
+    backoffice,
+    backoffice_agenda,
+    backoffice_settings,
+    resident,
+    search,
+)

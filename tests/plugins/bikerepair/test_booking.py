@@ -377,18 +377,17 @@ def test_a_resident_cancels_before_the_deadline_but_not_after_it_and_the_staff_m
 
 
 def test_the_module_is_listed_on_the_territory_home_only_where_it_is_switched_on(app, client, libercourt):
-    """Off: no link on the home page and its pages answer 404; on: the home page links to it."""
+    """On by default: the home page links to it; switched off: no link, and its pages answer 404."""
     from platformcoop.plugins.manager import get_registry
-    from platformcoop.tenancy.services import enable_module
+    from platformcoop.tenancy.services import disable_module
 
+    page = client.get("/libercourt/").get_data(as_text=True)
+    assert "Réparation de vélos" in page
+    assert 'href="/libercourt/reparation-velo/"' in page
+    with app.app_context():
+        disable_module(get_registry(), db.session.get(Territory, libercourt), "bikerepair")
+        db.session.commit()
     page = client.get("/libercourt/").get_data(as_text=True)
     assert "Banque de temps" in page
     assert "Réparation de vélos" not in page
     assert client.get("/libercourt/reparation-velo/").status_code == 404
-    with app.app_context():
-        territory = db.session.get(Territory, libercourt)
-        enable_module(get_registry(), territory, "bikerepair")
-        db.session.commit()
-    page = client.get("/libercourt/").get_data(as_text=True)
-    assert "Réparation de vélos" in page
-    assert 'href="/libercourt/reparation-velo/"' in page
