@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date, format_datetime, format_time
 from babel.numbers import format_currency
 from flask import Flask, g
 
@@ -33,6 +33,13 @@ def local_datetime(instant: datetime | None, territory, locale: str = "fr") -> s
     return format_datetime(instant, "short", tzinfo=ZoneInfo(territory.timezone), locale=locale)
 
 
+def local_time(instant: datetime | None, territory, locale: str = "fr") -> str:
+    """``10:00`` in French (``10:00 AM`` in English), for a UTC instant, in the territory's time zone."""
+    if instant is None:
+        return ""
+    return format_time(instant, "short", tzinfo=ZoneInfo(territory.timezone), locale=locale)
+
+
 def local_date(day: date | datetime | None, territory, style: str = "long", locale: str = "fr") -> str:
     """``10 mars 2026`` in French; an instant is first placed in the territory's time zone."""
     if day is None:
@@ -50,5 +57,6 @@ def init_app(app: Flask) -> None:
         duration=format_duration,
         money=lambda cents: format_money(cents, current_locale()),
         local_datetime=lambda instant: local_datetime(instant, g.territory, current_locale()),
+        local_time=lambda instant: local_time(instant, g.territory, current_locale()),
         local_date=lambda day, style="long": local_date(day, g.territory, style, current_locale()),
     )

@@ -56,6 +56,15 @@ class AgendaDay:
     slots: list[GridSlot] = field(default_factory=list)
     appointments: list[Appointment] = field(default_factory=list)
 
+    def starting_in(self, slot: GridSlot) -> list[Appointment]:
+        """The appointments that start during ``slot`` (shown on its line of the agenda)."""
+        return [a for a in self.appointments if slot.starts_at <= a.starts_at < slot.ends_at]
+
+    @property
+    def off_grid(self) -> list[Appointment]:
+        """The appointments that start outside the day's grid (booked before the hours changed, or closed since)."""
+        return [a for a in self.appointments if not any(s.starts_at <= a.starts_at < s.ends_at for s in self.slots)]
+
 
 def tz_of(territory) -> ZoneInfo:
     return ZoneInfo(territory.timezone)

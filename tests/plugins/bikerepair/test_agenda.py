@@ -79,7 +79,16 @@ def test_the_day_view_shows_the_places_held_per_slot(app, workshop, odile):
     assert "occupé 1 / capacité 2" in nine[: nine.index("</tr>")]
     ten = page[page.index(f'data-slot="{TUESDAY_10.isoformat()}"') :]
     assert "occupé 0 / capacité 2" in ten[: ten.index("</tr>")]
-    assert "Anne" in page
+    assert "Anne" in nine[: nine.index("</tr>")]  # the appointment is on the line of its slot
+    assert "Anne" not in ten[: ten.index("</tr>")]
+
+
+def test_a_full_slot_says_so(app, workshop, odile):
+    add_appointments(app, workshop, [TUESDAY_9, TUESDAY_9])
+    page = text(odile.get(f"{BASE}/{workshop['repairer']}/agenda?jour=2026-06-02"))
+    nine = page[page.index(f'data-slot="{TUESDAY_9.isoformat()}"') :]
+    assert "complet" in nine[: nine.index("</tr>")]
+    assert "occupé 2 / capacité 2" in nine[: nine.index("</tr>")]
 
 
 def test_the_week_view_shows_every_open_day_from_monday(app, workshop, odile):

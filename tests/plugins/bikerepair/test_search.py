@@ -126,6 +126,16 @@ def test_the_search_page_shows_the_cards_with_the_first_slot_and_the_price(anne,
     assert "se déplace jusqu'à vous" in by_distance
 
 
+def test_a_free_service_says_free_not_from_zero_euros(app, anne, area, monday_morning):
+    with app.app_context():
+        add_service(db.session.get(Repairer, area["libercourt"]), "Poste d'autoréparation", 60, 0)
+        db.session.commit()
+    card = anne.get(f"{BASE}/?commune=Libercourt").get_data(as_text=True)
+    assert "certaines gratuites" in card and "de 0,00" not in card
+    page = anne.get(f"{BASE}/reparateurs/{area['libercourt']}").get_data(as_text=True)
+    assert "gratuit" in page and "à partir de 10,00" in page and "de 0,00" not in page
+
+
 # -- the first available slot ----------------------------------------------------------------------------------------
 
 
