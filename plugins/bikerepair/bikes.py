@@ -8,7 +8,6 @@ the owner sees them. Services never commit.
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal, InvalidOperation
 
 from flask_babel import gettext as _
 from sqlalchemy import select, update
@@ -24,20 +23,6 @@ MAX_PRICE_CENTS = 10_000_000
 
 class BikeError(ValueError):
     """A refused change to a bike or its booklet; the message is French text for the user."""
-
-
-def parse_price(text: str | None) -> int | None:
-    """ "12,50" or "12.5" euros → 1250 cents; empty → None."""
-    text = (text or "").strip().replace("€", "").replace(" ", "").replace(",", ".")
-    if not text:
-        return None
-    try:
-        cents = int((Decimal(text) * 100).to_integral_value())
-    except InvalidOperation:
-        raise BikeError(_("Indiquez un prix en euros, par exemple 12,50.")) from None
-    if not 0 <= cents <= MAX_PRICE_CENTS:
-        raise BikeError(_("Indiquez un prix positif."))
-    return cents
 
 
 def bikes_of(territory, owner) -> list[Bike]:

@@ -168,6 +168,9 @@ def book_appointment(
     staff. Atomic in the caller's transaction; raises :class:`BookingError` (or :class:`SlotTaken`).
 
     ``override`` (staff only, audited) books beyond the capacity; every other rule still holds.
+
+    A resident's own booking is pending unless the repairer accepts automatically; one the staff enter (for a walk-in
+    or a resident on the phone) is accepted at once: the staff are the ones who would accept it.
     """
     if starts_at.tzinfo is None:
         raise ValueError("book_appointment needs an aware datetime")
@@ -188,6 +191,7 @@ def book_appointment(
         raise BookingError(_("Ce réparateur ne prend pas de rendez-vous pour cette prestation en ce moment."))
 
     now = clock.now()
+    accepted_at_once = repairer.auto_accept or not by_resident
     inputs = engine_inputs(territory, repairer, service, starts_at, starts_at)
     beyond_capacity = False
     if not is_bookable(starts_at, **inputs, now=now):
@@ -208,8 +212,8 @@ def book_appointment(
         starts_at=starts_at.astimezone(UTC),
         ends_at=starts_at + timedelta(minutes=service.duration_minutes),
         buffer_minutes=repairer.buffer_minutes,
-        status=ACCEPTED if repairer.auto_accept else PENDING,
-        decided_at=now if repairer.auto_accept else None,
+        status=ACCEPTED if accepted_at_once else PENDING,
+        decided_at=now if accepted_at_once else None,
         override=override,
         created_by_id=getattr(actor, "id", None),
         created_at=now,

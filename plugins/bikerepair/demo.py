@@ -31,7 +31,6 @@ from platformcoop.tenancy.services import add_member
 from plugins.bikerepair import booking, lifecycle
 from plugins.bikerepair.demo_data import BIKES, PAST, PEOPLE, REPAIRERS, hm
 from plugins.bikerepair.models import (
-    ACCEPTED,
     EXPIRED,
     Appointment,
     Bike,
@@ -283,9 +282,9 @@ def _upcoming_appointments(territory, repairers, people, bikes) -> None:
         new_start = _slot(territory, rayon, _service(rayon, "Révision à domicile"), 5)
         message = "Je passe plutôt en fin de semaine."
         lifecycle.propose(territory, moved, new_start, actor=_owner(rayon), message=message)
-    # a walk-in entered by the workshop's staff, accepted
+    # a walk-in entered by the workshop's staff (accepted at once)
     crevaison = _service(solidaire, "Crevaison")
-    walk_in = booking.book_appointment(
+    booking.book_appointment(
         territory,
         solidaire,
         crevaison,
@@ -295,8 +294,6 @@ def _upcoming_appointments(territory, repairers, people, bikes) -> None:
         description="Passée à l'atelier : pneu avant à plat.",
         actor=_owner(solidaire),
     )
-    if walk_in.status != ACCEPTED:
-        lifecycle.accept(territory, walk_in, actor=_owner(solidaire))
 
 
 def _echo_accounts() -> None:

@@ -6,12 +6,12 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, SearchField, SelectField, StringField, TextAreaField
-from wtforms.validators import InputRequired, Length, Optional, ValidationError
+from wtforms.validators import InputRequired, Length, Optional
 
 from platformcoop.admin.forms import DATE_FORMATS, INVALID_DATE
 from platformcoop.media.forms import ImageField
 from plugins.bikerepair import bikes
-from plugins.bikerepair.forms_staff import choices
+from plugins.bikerepair.forms_common import EurosField, choices
 from plugins.bikerepair.models import BIKE_TYPES
 from plugins.bikerepair.search import SORT_DISTANCE, SORT_FIRST_SLOT, SORT_NAME
 
@@ -113,18 +113,5 @@ class BookletEntryForm(FlaskForm):
         render_kw={"rows": 3},
     )
     parts = StringField(_l("Pièces changées (facultatif)"), validators=[Optional(), _max(bikes.TEXT_MAX)])
-    price = StringField(
-        _l("Prix en euros (facultatif)"),
-        description=_l("Par exemple : 12,50"),
-        validators=[Optional(), _max(12)],
-        render_kw={"inputmode": "decimal"},
-    )
+    price = EurosField(_l("Prix en euros (facultatif)"), description=_l("Par exemple : 12,50"))
     photo = ImageField(_l("Photo (facultatif)"))
-
-    def validate_price(self, field) -> None:
-        try:
-            self.price_cents = bikes.parse_price(field.data)
-        except bikes.BikeError as error:
-            raise ValidationError(str(error)) from None
-
-    price_cents: int | None = None

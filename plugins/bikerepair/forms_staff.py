@@ -6,8 +6,6 @@ Prices are typed in euros (a comma or a point) and stored in cents; an empty pri
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
-
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileRequired
@@ -27,6 +25,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from platformcoop.hours.forms import TimeText
 from platformcoop.media.forms import ImageField
+from plugins.bikerepair.forms_common import EurosField, choices
 from plugins.bikerepair.models import BIKE_TYPES, GRID_STEPS, MAX_BUFFER_MINUTES, MAX_CAPACITY, REPAIRER_KINDS
 from plugins.bikerepair.repairers import (
     MAX_DEADLINE_HOURS,
@@ -35,18 +34,6 @@ from plugins.bikerepair.repairers import (
     MAX_NOTICE_MINUTES,
     MAX_SERVICE_MINUTES,
 )
-
-MAX_PRICE_EUROS = 10000
-
-
-def choices(pairs) -> list:
-    """(value, label) pairs for a select, radio or checkbox list; as ``SelectChoice`` where WTForms has it (3.3+
-    warns about tuples)."""
-    try:
-        from wtforms.fields.choices import SelectChoice
-    except ImportError:
-        return list(pairs)
-    return [SelectChoice(value, label) for value, label in pairs]
 
 
 def _between(low: int, high: int, message):
@@ -60,30 +47,6 @@ def _number(label, low: int, high: int, message, description=None):
         validators=_between(low, high, message),
         render_kw={"inputmode": "numeric", "min": low, "max": high},
     )
-
-
-class EurosField(StringField):
-    """A price in euros ("12,50", "12.5", "12 €"), read as integer cents in ``cents``; empty: None."""
-
-    def __init__(self, label=None, validators=None, **kwargs):
-        kwargs.setdefault("render_kw", {"inputmode": "decimal"})
-        super().__init__(label, validators, **kwargs)
-        self.cents = None
-
-    def pre_validate(self, form):
-        self.cents = None
-        text = (self.data or "").replace("€", "").replace(" ", "").replace("\u00a0", "").replace(",", ".")
-        if not text:
-            return
-        try:
-            euros = Decimal(text)
-        except InvalidOperation:
-            raise ValidationError(_l("Indiquez un montant en euros, par exemple 12,50.")) from None
-        if not euros.is_finite() or euros < 0 or euros > MAX_PRICE_EUROS:
-            raise ValidationError(_l("Un montant entre 0 et %(max)d euros.", max=MAX_PRICE_EUROS))
-        if euros != euros.quantize(Decimal("0.01")):
-            raise ValidationError(_l("Au plus deux chiffres après la virgule."))
-        self.cents = int(euros * 100)
 
 
 # -- the staff's actions on an appointment -----------------------------------------------------------------------------

@@ -215,14 +215,14 @@ def busy_workshop(workshops):
         bike = db.session.scalars(select(Bike)).one()
         bikes.add_booklet_entry(libercourt, bike, anne, done_on=date(2026, 5, 2), work="Pneu arrière changé")
 
-        def book(hour: int, day: int = 1, **who):
+        def book(hour: int, day: int = 1, actor=odile, **who):
             return booking.book_appointment(
-                libercourt, repairer, revision, paris(2026, 6, day, hour), actor=odile, description="Freins", **who
+                libercourt, repairer, revision, paris(2026, 6, day, hour), actor=actor, description="Freins", **who
             )
 
-        lifecycle.accept(libercourt, book(11, resident=anne, bike=bike), actor=odile)
-        book(10, day=2, resident=anne, bike=bike)
-        lifecycle.propose(libercourt, book(9, day=3, resident=anne), paris(2026, 6, 3, 11), actor=odile)
+        book(11, resident=anne, bike=bike)  # entered by the staff: accepted at once
+        book(10, day=2, actor=anne, resident=anne, bike=bike)  # Anne's own request: pending
+        lifecycle.propose(libercourt, book(9, day=3, actor=anne, resident=anne), paris(2026, 6, 3, 11), actor=odile)
         book(10, walk_in_name="Marcel Petit", walk_in_phone="06 00 00 00 00")
         organisations.create_organisation(libercourt, {"kind": "repairer", "name": "Vélo Mobile"}, owner=odile)
         db.session.commit()

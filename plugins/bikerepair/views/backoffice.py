@@ -29,7 +29,8 @@ from platformcoop.organisations.services import is_staff, organisations_of
 from platformcoop.tenancy import get_or_404
 from platformcoop.web import current_locale
 from plugins.bikerepair import access, agenda, booking, lifecycle, repairers
-from plugins.bikerepair.forms_staff import CancelForm, DoneForm, ProposeForm, RefuseForm, choices
+from plugins.bikerepair.forms_common import choices
+from plugins.bikerepair.forms_staff import CancelForm, DoneForm, ProposeForm, RefuseForm
 from plugins.bikerepair.models import Appointment, Repairer
 from plugins.bikerepair.views import bp
 

@@ -20,9 +20,10 @@ from platformcoop.extensions import db
 from platformcoop.hours.forms import parse_time
 from platformcoop.hours.services import wall_to_utc
 from platformcoop.tenancy.models import MEMBERSHIP_ACTIVE, Membership
-from plugins.bikerepair import agenda, booking, lifecycle
-from plugins.bikerepair.forms_staff import RESIDENT, StaffBookingForm, choices
-from plugins.bikerepair.models import BIKE_TYPES, PENDING, RepairService
+from plugins.bikerepair import agenda, booking
+from plugins.bikerepair.forms_common import choices
+from plugins.bikerepair.forms_staff import RESIDENT, StaffBookingForm
+from plugins.bikerepair.models import BIKE_TYPES, RepairService
 from plugins.bikerepair.views import bp
 from plugins.bikerepair.views.backoffice import attempt, load_repairer, parse_instant, render, slot_label
 
@@ -106,7 +107,7 @@ def _starts_at(form):
 
 
 def _book(repairer, form, service, resident, starts_at):
-    appointment = booking.book_appointment(
+    return booking.book_appointment(
         g.territory,
         repairer,
         service,
@@ -118,9 +119,6 @@ def _book(repairer, form, service, resident, starts_at):
         actor=current_user,
         override=bool(form.override.data),
     )
-    if appointment.status == PENDING:  # entered by the staff: accepted by them at once
-        lifecycle.accept(g.territory, appointment, actor=current_user)
-    return appointment
 
 
 @bp.route("/atelier/<int:repairer_id>/nouveau-rendez-vous", methods=["GET", "POST"])

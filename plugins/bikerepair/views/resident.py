@@ -228,7 +228,7 @@ def bike(bike_id: int):
                 done_on=form.done_on.data,
                 work=form.work.data,
                 parts=form.parts.data or "",
-                price_cents=form.price_cents,
+                price_cents=form.price.cents,
                 photo=form.photo.prepared,
             )
         except bikes.BikeError as error:

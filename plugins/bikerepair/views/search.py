@@ -21,8 +21,8 @@ from platformcoop.media.services import media_url, store_image
 from platformcoop.organisations.models import ACTIVE, Organisation
 from platformcoop.web import current_locale
 from plugins.bikerepair import bikes, booking, search
+from plugins.bikerepair.forms_common import choices
 from plugins.bikerepair.forms_resident import NO_BIKE, BookingForm, SearchForm
-from plugins.bikerepair.forms_staff import choices
 from plugins.bikerepair.models import ACCEPTED, BIKE_TYPES, Repairer, RepairService
 from plugins.bikerepair.views import bp
 

@@ -119,6 +119,8 @@ def test_every_back_office_page_renders_for_the_owner(app, shops):
     ):
         response = client.get(path)
         assert response.status_code == 200, path
+        page = response.get_data(as_text=True)
+        assert "Atelier Vélo Solidaire" in page and "Cycles du Marais" not in page, path  # this workshop's page
     assert client.get(f"{BASE}/").status_code == 302  # one workshop: straight to it
 
 

@@ -158,7 +158,10 @@ def test_a_booklet_entry_needs_what_was_done_and_a_sensible_price(app, anne, red
     response = anne.post(f"{BASE}/mes-velos/{red_bike}", data={"done_on": "2026-05-20", "work": "", "price": "abc"})
     assert response.status_code == 422
     text = response.get_data(as_text=True)
-    assert "Indiquez ce qui a été fait" in text and "Indiquez un prix en euros" in text
+    assert "Indiquez ce qui a été fait" in text and "Indiquez un montant en euros" in text
+    negative = anne.post(f"{BASE}/mes-velos/{red_bike}", data={"done_on": "2026-05-20", "work": "Pneu", "price": "-3"})
+    assert negative.status_code == 422
+    assert "Un montant entre 0 et 10000 euros" in negative.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(select(BookletEntry.id)) is None
 
@@ -185,11 +188,3 @@ def test_the_services_refuse_a_non_owner(app, red_bike, people):
             bikes.delete_bike(territory(), bike, bruno)
         db.session.rollback()
         assert db.session.get(Bike, red_bike).name == "Vélo rouge"
-
-
-def test_parse_price_reads_french_and_english_decimals():
-    assert bikes.parse_price("12,50") == 1250
-    assert bikes.parse_price("12.5 €") == 1250
-    assert bikes.parse_price("") is None
-    with pytest.raises(bikes.BikeError):
-        bikes.parse_price("-3")

@@ -96,14 +96,15 @@ def test_a_walk_in_entered_by_the_staff_tells_only_the_other_staff(desk, outbox)
     db.session.commit()
     deliver()
     assert appointment.first_slot_at is None  # not a resident's own booking: no "delay to the first slot"
+    assert appointment.status == "accepted"  # entered by the staff: accepted at once, even without auto-accept
     assert titles(desk.odile) == []  # the actor
-    assert titles(desk.bruno, STAFF) == ["Nouvelle demande de rendez-vous de M. Martin le 02/06/2026 10:00 (Révision)."]
+    assert titles(desk.bruno, STAFF) == ["Nouveau rendez-vous de M. Martin le 02/06/2026 10:00 (Révision)."]
     assert [message["To"] for message in outbox.messages()] == [BRUNO]
 
 
 def test_a_booking_entered_by_the_staff_for_a_resident_tells_the_resident(desk, outbox):
     t, repairer, service = load(desk)
-    repairer.auto_accept = True
+    assert not repairer.auto_accept
     book_appointment(t, repairer, service, TUESDAY_10, resident=user(desk.anne), actor=user(desk.bruno))
     db.session.commit()
     deliver()
